@@ -1,0 +1,336 @@
+// The benchmark harness: `node build/bench/run.js [scenario...] [--runs N]`.
+// Times each scenario for berth and, when present, docker and podman in the same run,
+// round-robin, and prints medians, minimums, berth's ratio to each peer and the verdict
+// against the scenario's target. Results go to bench/results/latest.json.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ENGINE_NAMES, setUpEngines, DEFAULT_BERTH, type Engine, type EngineName } from './engines.js';
+import { prepareImages, pushImage } from './images.js';
+import { startRegistry, REGISTRY_BIN } from './registry.js';
+import { scenarios } from './scenarios/index.js';
+import type { BenchContext, Scenario, Target } from './scenarios/types.js';
+import {
+  benchDir,
+  errorMessage,
+  log,
+  makeTempDir,
+  median,
+  minimum,
+  onCleanup,
+  removeTree,
+  runCleanups,
+  syncDisks,
+} from './util.js';
+
+const USAGE = `usage: node build/bench/run.js [scenario...] [options]
+
+scenarios: ${scenarios.map((s) => s.name).join(', ')} (default: all)
+
+options:
+  --runs N             timed runs per engine and scenario (default 5)
+  --warmup N           untimed runs per engine first (default 1)
+  --engines LIST       comma-separated subset of ${ENGINE_NAMES.join(',')} (default: all present)
+  --berth PATH         berth executable (default ${relative(process.cwd(), DEFAULT_BERTH) || DEFAULT_BERTH}, or $BERTH_BIN)
+  --output PATH        results file (default bench/results/latest.json)
+  --tmp DIR            parent of the harness's temp dir (default ${os.tmpdir()})
+  --regenerate         rebuild the cached benchmark images under bench/.cache/
+  --check              exit 1 when a target is missed
+  -h, --help           this text
+`;
+
+interface SubjectResult {
+  name: string;
+  engine?: EngineName;
+  /** Seconds of each successful timed run, in order. */
+  runs: number[];
+  median: number | null;
+  min: number | null;
+  error?: string;
+}
+
+type Verdict = 'PASS' | 'FAIL' | 'n/a';
+
+interface ScenarioResult {
+  name: string;
+  summary: string;
+  target: Target;
+  subjects: SubjectResult[];
+  /** berth's median / each other subject's median. */
+  ratios: Record<string, number>;
+  /** The peer the target compares with (the fastest of target.against measured). */
+  reference: string | null;
+  ratio: number | null;
+  verdict: Verdict;
+  note: string;
+}
+
+async function measure(scn: Scenario, ctx: BenchContext): Promise<ScenarioResult> {
+  log(`scenario ${scn.name}: ${scn.summary}`);
+  const state = scn.subjects(ctx).map((s) => ({ s, runs: [] as number[], error: undefined as string | undefined }));
+  for (const st of state) {
+    if (!st.s.setup) continue;
+    log(`${scn.name} ${st.s.name}: set-up`);
+    try {
+      await st.s.setup();
+    } catch (e) {
+      st.error = `set-up: ${errorMessage(e)}`;
+      log(`${scn.name} ${st.s.name}: ${st.error}`);
+    }
+  }
+  // Warm-up rounds first (not recorded), then the timed rounds. Round-robin, starting with a
+  // different subject each round, so drift on the machine (page cache, memory handed back
+  // to the host, background writeback) does not favour one engine.
+  for (let i = -ctx.warmup; i < ctx.runs; i++) {
+    const k = ((i % state.length) + state.length) % state.length;
+    const label = i < 0 ? `warm-up ${i + ctx.warmup + 1}/${ctx.warmup}` : `run ${i + 1}/${ctx.runs}`;
+    for (const st of [...state.slice(k), ...state.slice(0, k)]) {
+      if (st.error) continue;
+      try {
+        await st.s.before?.(i);
+        await syncDisks();
+        const t0 = process.hrtime.bigint();
+        const own = await st.s.run(i);
+        const seconds = typeof own === 'number' ? own : Number(process.hrtime.bigint() - t0) / 1e9;
+        if (i >= 0) st.runs.push(seconds);
+        log(`${scn.name} ${st.s.name}: ${label}: ${seconds.toFixed(3)} s`);
+      } catch (e) {
+        st.error = `${label}: ${errorMessage(e)}`;
+        log(`${scn.name} ${st.s.name}: ${st.error}`);
+      }
+    }
+  }
+  for (const st of state) {
+    try {
+      await st.s.teardown?.();
+    } catch (e) {
+      log(`${scn.name} ${st.s.name}: tear-down failed: ${errorMessage(e)}`);
+    }
+  }
+  const subjects: SubjectResult[] = state.map(({ s, runs, error }) => ({
+    name: s.name,
+    ...(s.engine ? { engine: s.engine } : {}),
+    runs,
+    // A subject that failed part way has no median: a partial sample would flatter it.
+    median: error || runs.length === 0 ? null : median(runs),
+    min: runs.length === 0 ? null : minimum(runs),
+    ...(error ? { error } : {}),
+  }));
+  return judge(scn, subjects);
+}
+
+function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
+  const berth = subjects.find((s) => s.engine === 'berth');
+  const ratios: Record<string, number> = {};
+  if (berth?.median != null)
+    for (const s of subjects) if (s !== berth && s.median != null) ratios[s.name] = berth.median / s.median;
+  const peers = subjects
+    .filter((s) => s.engine && scn.target.against.includes(s.engine) && s.median != null)
+    .sort((a, b) => a.median! - b.median!);
+  const reference = peers[0] ?? null;
+  const base = { name: scn.name, summary: scn.summary, target: scn.target, subjects, ratios };
+  if (!berth) return { ...base, reference: null, ratio: null, verdict: 'n/a', note: 'berth not measured' };
+  if (!reference)
+    return { ...base, reference: null, ratio: null, verdict: 'n/a', note: `no peer measured (${scn.target.against.join(', ')})` };
+  if (berth.median == null)
+    return { ...base, reference: reference.name, ratio: null, verdict: 'FAIL', note: 'berth failed' };
+  const ratio = berth.median / reference.median!;
+  return {
+    ...base,
+    reference: reference.name,
+    ratio,
+    verdict: ratio <= scn.target.ratio ? 'PASS' : 'FAIL',
+    note: `${ratio.toFixed(2)} x ${reference.name}`,
+  };
+}
+
+function fmt(n: number | null | undefined, digits = 3): string {
+  return n == null || Number.isNaN(n) ? '-' : n.toFixed(digits);
+}
+
+function table(results: ScenarioResult[], runs: number): string {
+  const head = ['scenario', 'engine', 'median s', 'min s', 'runs', 'berth/x', 'target', 'verdict'];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const r of results) {
+    for (const s of r.subjects) {
+      const isBerth = s.engine === 'berth';
+      rows.push([
+        r.name,
+        s.name,
+        s.median == null ? (s.error ? 'ERROR' : '-') : fmt(s.median),
+        fmt(s.min),
+        `${s.runs.length}/${runs}`,
+        isBerth ? '' : fmt(r.ratios[s.name], 2),
+        isBerth ? `${r.target.text}` : '',
+        isBerth ? `${r.verdict} (${r.note})` : '',
+      ]);
+      if (s.error) notes.push(`${r.name} / ${s.name}: ${s.error}`);
+    }
+    if (!r.subjects.some((s) => s.engine === 'berth'))
+      rows.push([r.name, 'berth', '-', '-', '-', '', r.target.text, `${r.verdict} (${r.note})`]);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const numeric = new Set([2, 3, 4, 5]);
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w)))];
+  let prev = '';
+  for (const row of rows) {
+    if (prev && row[0] !== prev) out.push('');
+    prev = row[0];
+    out.push(line(row));
+  }
+  if (notes.length > 0) out.push('', 'errors:', ...notes.map((n) => `  ${n}`));
+  return out.join('\n');
+}
+
+function parseOptions(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      runs: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      engines: { type: 'string' },
+      berth: { type: 'string' },
+      output: { type: 'string' },
+      tmp: { type: 'string' },
+      regenerate: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a positive integer, not "${values.runs}"`);
+  const warmup = Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup wants an integer >= 0, not "${values.warmup}"`);
+  const engines = (values.engines ?? ENGINE_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const e of engines)
+    if (!(ENGINE_NAMES as readonly string[]).includes(e))
+      throw new Error(`unknown engine "${e}" (known: ${ENGINE_NAMES.join(', ')})`);
+  const selected: Scenario[] = [];
+  for (const name of positionals) {
+    const s = scenarios.find((x) => x.name === name);
+    if (!s) throw new Error(`unknown scenario "${name}" (known: ${scenarios.map((x) => x.name).join(', ')})`);
+    if (!selected.includes(s)) selected.push(s);
+  }
+  return {
+    runs,
+    warmup,
+    engines: engines as EngineName[],
+    berth: values.berth ?? DEFAULT_BERTH,
+    output: values.output ?? join(benchDir, 'results', 'latest.json'),
+    tmp: values.tmp,
+    regenerate: values.regenerate ?? false,
+    check: values.check ?? false,
+    scenarios: selected.length > 0 ? selected : scenarios,
+  };
+}
+
+function describeEngine(e: Engine) {
+  return { name: e.name, bin: e.bin, version: e.version, notes: e.notes };
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  for (const [bin, pkg] of [
+    [REGISTRY_BIN, 'docker-registry'],
+    ['/usr/bin/skopeo', 'skopeo'],
+  ] as const)
+    if (!existsSync(bin)) throw new Error(`${bin} is missing (apt-get install ${pkg})`);
+
+  const tmp = await makeTempDir('berth-bench-', opts.tmp);
+  onCleanup(() => removeTree(tmp));
+  log(`temp dir ${tmp}`);
+
+  const images = await prepareImages({ regenerate: opts.regenerate });
+  const registry = await startRegistry(tmp);
+  onCleanup(() => registry.stop());
+  log('pushing the benchmark images to the registry');
+  const refs = {
+    big: await pushImage(images.big, registry, 'bench/big'),
+    small: await pushImage(images.small, registry, 'bench/small'),
+  };
+
+  const { engines, missing } = await setUpEngines(opts.engines, tmp, opts.berth);
+  for (const e of engines) onCleanup(() => e.close());
+
+  const ctx: BenchContext = { runs: opts.runs, warmup: opts.warmup, tmp, registry, images, refs, engines };
+  const results: ScenarioResult[] = [];
+  for (const scn of opts.scenarios) results.push(await measure(scn, ctx));
+
+  const big = images.big;
+  const header =
+    `berth bench: ${opts.runs} run(s) each; big image ${(big.uncompressedBytes / 1e6).toFixed(1)} MB in ` +
+    `${big.layers.length} layers, ${(big.compressedBytes / 1e6).toFixed(1)} MB gzip; ` +
+    `${os.cpus().length} CPUs, ${os.release()}\n` +
+    engines.map((e) => `  ${e.name}: ${e.version}`).join('\n') +
+    Object.entries(missing)
+      .map(([n, why]) => `\n  ${n}: not measured: ${why}`)
+      .join('');
+  process.stdout.write(`\n${header}\n\n${table(results, opts.runs)}\n`);
+
+  const report = {
+    version: 1,
+    date: new Date().toISOString(),
+    machine: {
+      hostname: os.hostname(),
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(),
+      node: process.version,
+    },
+    runs: opts.runs,
+    warmup: opts.warmup,
+    engines: engines.map(describeEngine),
+    missing,
+    images: {
+      big: {
+        ref: refs.big,
+        manifest: big.manifest.digest,
+        layers: big.layers.map((l) => ({ digest: l.digest, size: l.size, uncompressedSize: l.uncompressedSize, files: l.files })),
+        compressedBytes: big.compressedBytes,
+        uncompressedBytes: big.uncompressedBytes,
+      },
+      many: { count: images.many.count },
+    },
+    scenarios: results,
+  };
+  await mkdir(dirname(opts.output), { recursive: true });
+  await writeFile(opts.output, JSON.stringify(report, null, 2) + '\n');
+  const shown = relative(process.cwd(), opts.output);
+  process.stdout.write(`\nresults: ${shown && !shown.startsWith('..') ? shown : opts.output}\n`);
+  return opts.check && results.some((r) => r.verdict === 'FAIL') ? 1 : 0;
+}
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: cleaning up`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  process.stderr.write(`bench: ${errorMessage(e)}\n`);
+  code = 2;
+} finally {
+  if (!stopping) await runCleanups();
+}
+process.exit(code);

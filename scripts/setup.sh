@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up berth on a fresh Debian 12 machine: Debian packages when missing, npm ci, build,
+# `berth` on PATH; then (unless --no-demo) run berth's main job offline as a demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  docker-registry apache2-utils busybox-static skopeo umoci zstd   # images: registry, fixtures, cross-checks
+  runc conmon uidmap fuse-overlayfs iproute2 iptables              # containers, networks, rootless
+  jq curl ca-certificates
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# docker-registry's package starts a system service on :5000; berth's tests start their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
+  systemctl stop docker-registry || true
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+npm link --no-audit --no-fund >/dev/null 2>&1 || ln -sf "$PWD/bin/berth" /usr/local/bin/berth
+echo "berth is on PATH: $(command -v berth)"
+
+if [ "${1:-}" != "--no-demo" ]; then
+  exec scripts/demo.sh
+fi

@@ -1,0 +1,125 @@
+// berth's entry point: global flags, then one command module loaded on demand.
+import { loadConfig, type Config } from '../config.js';
+import { BerthError, errorMessage } from '../errors.js';
+import { helpText, parseArgs, UsageError, type FlagSpec } from './args.js';
+import type { Cli, Command } from './command.js';
+import { groups, topLevel } from './registry.js';
+import { EngineContext } from '../engine/context.js';
+
+import { VERSION } from '../version.js';
+
+const globalFlags: FlagSpec[] = [
+  { name: 'root', type: 'string', value: 'path', help: 'Storage root (default /var/lib/berth, or $XDG_DATA_HOME/berth rootless; env BERTH_ROOT)' },
+  { name: 'runroot', type: 'string', value: 'path', help: 'Transient state root (default /run/berth, or $XDG_RUNTIME_DIR/berth rootless; env BERTH_RUNROOT)' },
+  { name: 'config', type: 'string', value: 'file', help: 'Config file, TOML (default /etc/berth/berth.toml, or $XDG_CONFIG_HOME/berth/berth.toml; env BERTH_CONFIG)' },
+  { name: 'log-level', short: 'l', type: 'string', value: 'level', help: 'Log level: debug, info, warn, error (env BERTH_LOG_LEVEL)' },
+  { name: 'debug', short: 'D', type: 'bool', help: 'Enable debug output' },
+  { name: 'help', short: 'h', type: 'bool', help: 'Print usage' },
+  { name: 'version', short: 'v', type: 'bool', help: 'Print version information and quit' },
+];
+
+function mainHelp(): string {
+  const w = 12;
+  const lines = ['', 'Usage:  berth [OPTIONS] COMMAND', '', 'A daemonless, Docker-compatible container engine', '', 'Commands:'];
+  for (const [n, c] of Object.entries(topLevel)) lines.push(`  ${n.padEnd(w)}${c.summary}`);
+  lines.push('', 'Management Commands:');
+  for (const [n, g] of Object.entries(groups)) lines.push(`  ${n.padEnd(w)}${g.summary}`);
+  return lines.join('\n') + '\n' + helpText('berth [OPTIONS] COMMAND', '', globalFlags).split('\n').slice(3).join('\n') + "\nRun 'berth COMMAND --help' for more information on a command.\n";
+}
+
+function splitGlobal(argv: string[]): { globals: string[]; rest: string[] } {
+  const valued = new Set(['--root', '--runroot', '--config', '--log-level', '-l']);
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '--') {
+    i += valued.has(argv[i]) ? 2 : 1;
+  }
+  return { globals: argv.slice(0, i), rest: argv.slice(i) };
+}
+
+async function resolveCommand(rest: string[]): Promise<{ name: string; command: Command; argv: string[] } | { help: string; code: number }> {
+  const [first, second] = rest;
+  if (!first) return { help: mainHelp(), code: 0 };
+  if (first in groups) {
+    const g = groups[first];
+    const load = second ? g.commands[second] : undefined;
+    if (!load) {
+      const list = Object.keys(g.commands).map((c) => `  ${c}`).join('\n');
+      const usage = `\nUsage:  berth ${first} COMMAND\n\n${g.summary}\n\nCommands:\n${list}\n`;
+      if (!second || second === '--help' || second === '-h') return { help: usage, code: 0 };
+      return { help: `berth: '${first} ${second}' is not a berth command.\nSee 'berth ${first} --help'\n`, code: 1 };
+    }
+    return { name: `${first} ${second}`, command: (await load()).command, argv: rest.slice(2) };
+  }
+  const top = topLevel[first];
+  if (!top) return { help: `berth: '${first}' is not a berth command.\nSee 'berth --help'\n`, code: 1 };
+  return { name: first, command: (await top.load()).command, argv: rest.slice(1) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { globals, rest } = splitGlobal(argv);
+  let config: Config;
+  let engine: EngineContext | undefined;
+  const write = (s: string) => process.stdout.write(s);
+  const err = (s: string) => process.stderr.write(s);
+  let failureCode = 1;
+  try {
+    const g = parseArgs(globals, globalFlags, 'berth');
+    if (g.flags.version) {
+      write(`berth version ${VERSION}\n`);
+      return 0;
+    }
+    if (g.flags.help && rest.length === 0) {
+      write(mainHelp());
+      return 0;
+    }
+    config = await loadConfig({ root: g.flags.root as string | undefined, runroot: g.flags.runroot as string | undefined, config: g.flags.config as string | undefined, logLevel: g.flags.debug ? 'debug' : (g.flags['log-level'] as string | undefined) });
+    const resolved = await resolveCommand(rest);
+    if ('help' in resolved) {
+      (resolved.code === 0 ? write : err)(resolved.help);
+      return resolved.code;
+    }
+    const { command, name } = resolved;
+    failureCode = command.failureCode ?? 1;
+    if (resolved.argv.includes('--help') || resolved.argv.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
+      write(helpText(`berth ${name} ${command.usage}`, command.summary, [...command.flags, { name: 'help', type: 'bool', help: 'Print usage' }], command.aliases));
+      return 0;
+    }
+    const parsed = parseArgs(resolved.argv, command.flags, name, !command.stopAtPositional);
+    const [min, max] = command.args;
+    if (parsed.args.length < min || parsed.args.length > max) {
+      const want = min === max ? `exactly ${min} argument${min === 1 ? '' : 's'}` : max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `at most ${max} argument${max === 1 ? '' : 's'}`;
+      throw new UsageError(`"berth ${name}" requires ${want}.`, name);
+    }
+    const cli: Cli = {
+      config,
+      get engine() {
+        return (engine ??= new EngineContext(config));
+      },
+      out: write,
+      err,
+      stdoutIsTTY: Boolean(process.stdout.isTTY),
+    };
+    const code = await command.run(cli, parsed.flags, parsed.args);
+    return code ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message}\nSee 'berth ${e.command === 'berth' ? '' : e.command + ' '}--help'.\n`);
+      return 125;
+    }
+    if (process.env.BERTH_LOG_LEVEL === 'debug' && !(e instanceof BerthError)) err(`${(e as Error).stack}\n`);
+    err(`Error: ${errorMessage(e)}\n`);
+    return failureCode;
+  } finally {
+    engine?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`Error: ${errorMessage(e)}\n`);
+    process.exitCode = 125;
+  },
+);

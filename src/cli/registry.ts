@@ -1,0 +1,47 @@
+// Every command, by the names users type, loaded only when used (each is its own chunk).
+import type { Command } from './command.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+const images: Loader = () => import('./commands/images.js');
+const pull: Loader = () => import('./commands/pull.js');
+const push: Loader = () => import('./commands/push.js');
+const inspect: Loader = () => import('./commands/image-inspect.js');
+const tag: Loader = () => import('./commands/tag.js');
+const rmi: Loader = () => import('./commands/rmi.js');
+const history: Loader = () => import('./commands/history.js');
+const save: Loader = () => import('./commands/save.js');
+const load: Loader = () => import('./commands/load.js');
+const imp: Loader = () => import('./commands/import.js');
+const prune: Loader = () => import('./commands/image-prune.js');
+const login: Loader = () => import('./commands/login.js');
+const logout: Loader = () => import('./commands/logout.js');
+const version: Loader = () => import('./commands/version.js');
+const info: Loader = () => import('./commands/info.js');
+
+/** Top-level commands, in the order `berth --help` lists them. */
+export const topLevel: Record<string, { load: Loader; summary: string }> = {
+  pull: { load: pull, summary: 'Download an image from a registry' },
+  push: { load: push, summary: 'Upload an image to a registry' },
+  images: { load: images, summary: 'List images' },
+  inspect: { load: inspect, summary: 'Return low-level information on objects' },
+  tag: { load: tag, summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE' },
+  rmi: { load: rmi, summary: 'Remove one or more images' },
+  history: { load: history, summary: 'Show the history of an image' },
+  save: { load: save, summary: 'Save one or more images to a tar archive' },
+  load: { load: load, summary: 'Load an image from a tar archive or STDIN' },
+  import: { load: imp, summary: 'Import the contents from a tarball to create a filesystem image' },
+  login: { load: login, summary: 'Log in to a registry' },
+  logout: { load: logout, summary: 'Log out from a registry' },
+  version: { load: version, summary: 'Show the berth version information' },
+  info: { load: info, summary: 'Display system-wide information' },
+};
+
+/** Management groups: `berth image ls`, `berth system info`. */
+export const groups: Record<string, { summary: string; commands: Record<string, Loader> }> = {
+  image: {
+    summary: 'Manage images',
+    commands: { ls: images, list: images, pull, push, inspect, tag, rm: rmi, remove: rmi, history, save, load, import: imp, prune },
+  },
+  system: { summary: 'Manage berth', commands: { info, version } },
+};

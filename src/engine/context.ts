@@ -1,0 +1,58 @@
+// The engine's shared handles, opened lazily: a command that needs no database never
+// loads SQLite. Everything below engine/ takes what it needs from here.
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { openDatabase, type Database } from '../state/db.js';
+import { ContentStore } from '../images/content-store.js';
+import { ImageStore } from '../images/image-store.js';
+import { Snapshotter } from '../storage/snapshots.js';
+import { CredentialStore } from '../images/registry/credentials.js';
+import { RepositoryClient, registryEndpoints } from '../images/registry/client.js';
+import type { Reference } from '../images/reference.js';
+import { Events } from './events.js';
+
+export class EngineContext {
+  private _db?: Database;
+  private _content?: ContentStore;
+  private _snapshots?: Snapshotter;
+  private _images?: ImageStore;
+  private _events?: Events;
+  readonly credentials: CredentialStore;
+
+  constructor(readonly config: Config) {
+    this.credentials = new CredentialStore(config.dockerConfigDir);
+  }
+
+  get db(): Database {
+    return (this._db ??= openDatabase(this.config.root));
+  }
+  get content(): ContentStore {
+    return (this._content ??= new ContentStore(this.config.root));
+  }
+  get snapshots(): Snapshotter {
+    return (this._snapshots ??= new Snapshotter(this.config.root, this.db));
+  }
+  get images(): ImageStore {
+    return (this._images ??= new ImageStore(this.db));
+  }
+  get events(): Events {
+    return (this._events ??= new Events(this.db));
+  }
+  get storageTmp(): string {
+    return join(this.config.root, 'storage', 'tmp');
+  }
+
+  /** Whether unpacked files may carry the archive's owners. */
+  get canChown(): boolean {
+    return !this.config.rootless;
+  }
+
+  async repository(ref: Pick<Reference, 'domain' | 'path'>): Promise<RepositoryClient> {
+    const creds = await this.credentials.get(ref.domain);
+    return new RepositoryClient(ref.domain, ref.path, registryEndpoints(ref.domain, this.config.insecureRegistries, this.config.mirrors), creds);
+  }
+
+  close(): void {
+    this._db?.close();
+  }
+}

@@ -1,0 +1,55 @@
+// One error type for the whole engine. The kind decides, in one place each, the CLI exit
+// code (docker's: 125 when berth itself fails) and the HTTP status of the Engine API.
+
+export type ErrorKind =
+  | 'not-found'
+  | 'conflict'
+  | 'invalid-argument'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unavailable'
+  | 'corrupt'
+  | 'runtime'
+  | 'internal';
+
+export class BerthError extends Error {
+  readonly kind: ErrorKind;
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = 'BerthError';
+  }
+}
+
+export const notFound = (msg: string) => new BerthError('not-found', msg);
+export const conflict = (msg: string) => new BerthError('conflict', msg);
+export const invalid = (msg: string) => new BerthError('invalid-argument', msg);
+export const unauthorized = (msg: string) => new BerthError('unauthorized', msg);
+export const corrupt = (msg: string) => new BerthError('corrupt', msg);
+
+const HTTP_STATUS: Record<ErrorKind, number> = {
+  'not-found': 404,
+  conflict: 409,
+  'invalid-argument': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  unavailable: 503,
+  corrupt: 500,
+  runtime: 500,
+  internal: 500,
+};
+
+export function httpStatus(err: unknown): number {
+  return err instanceof BerthError ? HTTP_STATUS[err.kind] : 500;
+}
+
+/** docker exits 1 for most image-command failures and 125 for `run`/`create` engine errors;
+ *  the caller says which applies. */
+export function exitCode(_err: unknown, engineFailureCode = 1): number {
+  return engineFailureCode;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,86 @@
+// Metadata store: one SQLite database (WAL) per root. Every mutation is one transaction, so
+// several berth processes can act at once; blobs and snapshots live on disk beside it.
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+
+export type Database = BetterSqlite3.Database;
+
+const require = createRequire(import.meta.url);
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY,              -- config digest (docker's image ID)
+  manifest_digest TEXT NOT NULL,    -- the platform manifest this image was stored from
+  manifest_media_type TEXT NOT NULL,
+  config TEXT NOT NULL,             -- image config JSON, kept here for fast list/inspect
+  size INTEGER NOT NULL,            -- sum of uncompressed layer sizes
+  created TEXT,                     -- config.created
+  chain_id TEXT,                    -- top snapshot, NULL for an image with no layers
+  parent TEXT,                      -- parent image id (build, commit)
+  added INTEGER NOT NULL            -- ms since epoch when stored locally
+);
+CREATE TABLE IF NOT EXISTS tags (
+  name TEXT PRIMARY KEY,            -- canonical repo:tag, e.g. docker.io/library/busybox:latest
+  image_id TEXT NOT NULL REFERENCES images(id)
+);
+CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
+CREATE TABLE IF NOT EXISTS repo_digests (
+  repo TEXT NOT NULL,               -- canonical repository
+  digest TEXT NOT NULL,             -- manifest or index digest the registry knows it by
+  image_id TEXT NOT NULL REFERENCES images(id),
+  PRIMARY KEY (repo, digest)
+);
+CREATE INDEX IF NOT EXISTS repo_digests_image ON repo_digests(image_id);
+CREATE TABLE IF NOT EXISTS snapshots (
+  chain_id TEXT PRIMARY KEY,
+  parent TEXT,                      -- parent chain id
+  diff_id TEXT NOT NULL,
+  size INTEGER NOT NULL,            -- uncompressed tar size of the layer
+  created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (
+  id TEXT PRIMARY KEY,              -- held by a running operation; GC spares what it names
+  pid INTEGER NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lease_refs (
+  lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,               -- blob | snapshot
+  key TEXT NOT NULL,
+  PRIMARY KEY (lease_id, kind, key)
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,            -- ns since epoch
+  type TEXT NOT NULL,               -- image | container | network | volume
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  attributes TEXT NOT NULL
+);
+`;
+
+export function openDatabase(root: string): Database {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
+  const db = new Sqlite(join(root, 'berth.db'), { timeout: 30_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version < SCHEMA_VERSION) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+  return db;
+}
+
+/** Run fn in a write transaction taken at once (BEGIN IMMEDIATE), so concurrent writers queue. */
+export function writeTx<T>(db: Database, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,77 @@
+// Run the real berth CLI (bin/berth, the bundled build) in a private --root/--runroot, and
+// remove everything it made afterwards.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
+export const BERTH = join(REPO, 'bin', 'berth');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  dir: string;
+  root: string;
+  runroot: string;
+  /** DOCKER_CONFIG for credentials */
+  dockerConfig: string;
+  /** the berth.toml this sandbox uses (empty at first) */
+  configFile: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  spawn(args: string[]): ChildProcess;
+  cleanup(): void;
+}
+
+export function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
+  const root = join(dir, 'root');
+  const runroot = join(dir, 'run');
+  const dockerConfig = join(dir, 'docker-config');
+  const configFile = join(dir, 'berth.toml');
+  writeFileSync(configFile, '');
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: dockerConfig, BERTH_CONFIG: configFile, HOME: dir };
+  delete env.BERTH_ROOT;
+  delete env.BERTH_RUNROOT;
+  const argv = (args: string[]) => ['--root', root, '--runroot', runroot, ...args];
+  return {
+    dir,
+    root,
+    runroot,
+    dockerConfig,
+    configFile,
+    env,
+    run(args, opts = {}) {
+      return new Promise((resolvePromise, reject) => {
+        const child = spawn(BERTH, argv(args), { env: { ...env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (d: Buffer) => out.push(d));
+        child.stderr.on('data', (d: Buffer) => err.push(d));
+        child.on('error', reject);
+        child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+        child.stdin.on('error', () => {});
+        child.stdin.end(opts.input);
+      });
+    },
+    spawn(args) {
+      return spawn(BERTH, argv(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Assert-friendly: fail with the command's stderr when it did not exit 0. */
+export async function ok(sb: Sandbox, args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv }): Promise<string> {
+  const r = await sb.run(args, opts);
+  if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}

@@ -192,7 +192,6 @@ function lex(src: string): Token[] {
       const start = i;
       if (isSpace(c)) {
         while (i < n && isSpace(src[i]) && !(src.startsWith('-}}', i + 1))) i++;
-        if (i === start) i++; // a lone space before "-}}" can't happen (handled above)
         toks.push({ t: 'space', v: src.slice(start, i), pos: start });
         continue;
       }

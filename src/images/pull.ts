@@ -4,7 +4,7 @@
 // and snapshots only appear once verified, and the image row is written last.
 import { BerthError, corrupt, invalid } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
-import { Lease } from '../storage/gc.js';
+import { Lease, collectGarbage, sweepTemporaries } from '../storage/gc.js';
 import { writeTx } from '../state/db.js';
 import { chainIds } from '../storage/snapshots.js';
 import { sha256, type Descriptor } from './content-store.js';
@@ -59,6 +59,7 @@ export async function pullImage(ctx: EngineContext, input: string | Reference, o
   const name = familiarReference(ref);
   const progress = opts.onProgress;
   const client = await ctx.repository(ref);
+  sweepTemporaries(ctx.content, ctx.snapshots);
   const want = opts.platform ?? hostPlatform();
 
   progress({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag });
@@ -146,8 +147,7 @@ export async function pullImage(ctx: EngineContext, input: string | Reference, o
           progress({ status: 'Downloading', id, progressDetail: { current, total: t.desc.size } });
         },
       }).catch((e: unknown) => {
-        if (e instanceof BerthError) throw e;
-        throw new BerthError('unavailable', `${name}: layer ${t.desc.digest}: ${(e as Error).message}`, { cause: e });
+        throw nameLayerError(e, name, t.desc.digest);
       });
       size += ctx.snapshots.get(t.chainId)?.size ?? 0;
       progress({ status: 'Pull complete', id });
@@ -155,10 +155,22 @@ export async function pullImage(ctx: EngineContext, input: string | Reference, o
     if (!ctx.content.has(manifestDigest)) ctx.content.put(manifestBody, manifestDigest);
     if (!ctx.content.has(topDigest)) ctx.content.put(top.body, topDigest);
     recordImage(ctx, { imageId, ref, repo, topDigest, manifestDigest, manifestType, config: configBody.toString('utf8'), size, created: config.created ?? null, chainId: chains.at(-1) ?? null });
-  } finally {
+  } catch (e) {
+    // Leave the store as it was: what this pull added and nothing else references goes.
     lease.release();
+    collectGarbage(ctx.db, ctx.content, ctx.snapshots, ctx.storageTmp);
+    throw e;
   }
+  lease.release();
   return { id: imageId, reference: canonical, digest: topDigest, downloaded: true };
+}
+
+/** Every layer failure names the image and the layer. */
+function nameLayerError(e: unknown, image: string, digest: string): BerthError {
+  const msg = (e as Error)?.message ?? String(e);
+  const kind = e instanceof BerthError ? e.kind : 'unavailable';
+  const withLayer = msg.includes(digest) ? msg : `layer ${digest}: ${msg}`;
+  return new BerthError(kind, withLayer.includes(image) ? withLayer : `${image}: ${withLayer}`, { cause: e });
 }
 
 interface RecordInput {

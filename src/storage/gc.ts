@@ -91,7 +91,7 @@ export function collectGarbage(db: Database, content: ContentStore, snapshots: S
       result.snapshots.push(r.chain_id);
       result.bytes += r.size;
     }
-    for (const c of snapshots.scan().committed) {
+    for (const c of snapshots.committed()) {
       if (snaps.has(c) && known.has(c)) continue;
       const dir = join(snapshots.dir, c.replace(/^sha256:/, ''));
       const grave = join(storageTmp, `gc-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -106,6 +106,12 @@ export function collectGarbage(db: Database, content: ContentStore, snapshots: S
       result.blobs++;
     }
   });
-  for (const d of [...doomedDirs, ...snapshots.scan().staleTmp, ...content.staleIngests()]) rmSync(d, { recursive: true, force: true });
+  for (const d of doomedDirs) rmSync(d, { recursive: true, force: true });
+  sweepTemporaries(content, snapshots);
   return result;
+}
+
+/** Remove what operations that died (kill -9) left in the temporary areas; cheap, two readdirs. */
+export function sweepTemporaries(content: ContentStore, snapshots: Snapshotter): void {
+  for (const d of [...snapshots.staleTemporaries(), ...content.staleIngests()]) rmSync(d, { recursive: true, force: true });
 }

@@ -86,12 +86,15 @@ export class Snapshotter {
     rmSync(join(this.dir, chainId.replace(/^sha256:/, '')), { recursive: true, force: true });
   }
 
-  /** Directories on disk: committed ones by chain id, and temporaries of dead processes. */
-  scan(): { committed: string[]; staleTmp: string[] } {
-    const committed = readdirSync(this.dir).map((h) => `sha256:${h}`);
-    const staleTmp = readdirSync(this.tmpDir)
+  /** Snapshot directories on disk, by chain id. */
+  committed(): string[] {
+    return readdirSync(this.dir).map((h) => `sha256:${h}`);
+  }
+
+  /** Temporaries whose owner process is gone (named <pid>-...). */
+  staleTemporaries(): string[] {
+    return readdirSync(this.tmpDir)
       .filter((n) => !pidAlive(Number(n.split('-')[0])))
       .map((n) => join(this.tmpDir, n));
-    return { committed, staleTmp };
   }
 }

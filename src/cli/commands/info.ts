@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { systemInfo } from '../../engine/system.js';
 import { formatInspect } from '../format.js';
+import { goJson } from '../../util/gotemplate.js';
 import { bytesSize } from '../../util/units.js';
 
 export const command: Command = {
@@ -12,7 +13,7 @@ export const command: Command = {
     const info = await systemInfo(cli.engine);
     const format = flags.format as string | undefined;
     if (format) {
-      cli.out(format === 'json' ? JSON.stringify(info) + '\n' : formatInspect(format, [info]));
+      cli.out(format === 'json' ? goJson(info) + '\n' : formatInspect(format, [info]));
       return;
     }
     const lines = [

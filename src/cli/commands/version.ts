@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { formatInspect } from '../format.js';
+import { goJson } from '../../util/gotemplate.js';
 import { VERSION } from '../../version.js';
 
 export const command: Command = {
@@ -15,7 +16,7 @@ export const command: Command = {
     };
     const format = flags.format as string | undefined;
     if (format) {
-      cli.out(format === 'json' ? JSON.stringify(info) + '\n' : formatInspect(format, [info]));
+      cli.out(format === 'json' ? goJson(info) + '\n' : formatInspect(format, [info]));
       return;
     }
     const c = info.Client;

@@ -77,7 +77,11 @@ export function parseReference(input: string, opts: { defaultTag?: boolean } = {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!isDigest(digest)) fail(input, 'invalid digest');
-    validateDigest(digest);
+    try {
+      validateDigest(digest);
+    } catch (e) {
+      fail(input, (e as Error).message.replace(/:.*$/, ''));
+    }
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');

@@ -249,6 +249,7 @@ async function main(): Promise<number> {
   ] as const)
     if (!existsSync(bin)) throw new Error(`${bin} is missing (apt-get install ${pkg})`);
 
+  const loadBefore = os.loadavg()[0];
   const tmp = await makeTempDir('berth-bench-', opts.tmp);
   onCleanup(() => removeTree(tmp));
   log(`temp dir ${tmp}`);
@@ -269,6 +270,8 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   for (const scn of opts.scenarios) results.push(await measure(scn, ctx));
 
+  const loadAfter = os.loadavg()[0];
+  const busy = Math.max(loadBefore, loadAfter) > os.cpus().length / 2;
   const big = images.big;
   const header =
     `berth bench: ${opts.runs} run(s) each; big image ${(big.uncompressedBytes / 1e6).toFixed(1)} MB in ` +
@@ -277,7 +280,9 @@ async function main(): Promise<number> {
     engines.map((e) => `  ${e.name}: ${e.version}`).join('\n') +
     Object.entries(missing)
       .map(([n, why]) => `\n  ${n}: not measured: ${why}`)
-      .join('');
+      .join('') +
+    `\n  load average (1 min): ${loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end` +
+    (busy ? ' -- the machine was busy with other work; expect noisy numbers' : '');
   process.stdout.write(`\n${header}\n\n${table(results, opts.runs)}\n`);
 
   const report = {
@@ -290,6 +295,7 @@ async function main(): Promise<number> {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       kernel: os.release(),
       node: process.version,
+      loadAverage: { start: loadBefore, end: loadAfter },
     },
     runs: opts.runs,
     warmup: opts.warmup,

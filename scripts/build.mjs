@@ -21,7 +21,8 @@ rmSync('dist', { recursive: true, force: true });
 rmSync('build', { recursive: true, force: true });
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: ['src/cli/main.ts', 'src/images/unpack-worker.ts'],
+  entryNames: '[name]',
   bundle: true,
   splitting: true,
   format: 'esm',

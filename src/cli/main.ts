@@ -5,6 +5,9 @@ import { helpText, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Cli, Command } from './command.js';
 import { groups, topLevel } from './registry.js';
 import { EngineContext } from '../engine/context.js';
+import { WORKER_URL } from '../images/worker-url.js';
+
+WORKER_URL.href = new URL('./unpack-worker.js', import.meta.url);
 
 import { VERSION } from '../version.js';
 

@@ -18,7 +18,7 @@ import { sha256, type Descriptor } from './content-store.js';
 import { decompressor, sniffCompression } from './layer-fetch.js';
 import { MediaType, hostPlatform, isIndex, layerCompression, parseManifestBody, selectManifest, type Compression, type ImageConfig, type Index, type Manifest } from './manifest.js';
 import { familiarName, formatReference, looksLikeImageId, parseReference, splitTagged } from './reference.js';
-import { fileSource, storeLocalImage } from './local-store.js';
+import { storeLocalImage } from './local-store.js';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive';
 
@@ -214,7 +214,7 @@ async function loadOciLayout(ctx: EngineContext, dir: string): Promise<LoadedIma
       manifestBody: body,
       manifestMediaType: parsed.mediaType,
       configBody: readBlob(dir, parsed.manifest.config.digest),
-      layerSource: (d) => fileSource(blobPath(dir, d.digest)),
+      layerPath: (d) => blobPath(dir, d.digest),
       tags: tag ? [tag] : [],
       label: tag ?? desc.digest,
     });
@@ -247,7 +247,7 @@ async function loadDockerArchive(ctx: EngineContext, dir: string): Promise<Loade
       manifestBody: Buffer.from(JSON.stringify(manifest)),
       manifestMediaType: MediaType.OciManifest,
       configBody,
-      layerSource: (d) => fileSource(paths.get(d.digest)!),
+      layerPath: (d) => paths.get(d.digest)!,
       tags,
       label: tags[0] ?? configDigest,
     });

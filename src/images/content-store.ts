@@ -164,7 +164,7 @@ export class Ingest {
       if (this.expected && this.expected !== digest) {
         throw corrupt(`${what} ${this.expected}: digest mismatch: content hashes to ${digest}`);
       }
-      fsyncSync(this.fd);
+      if (!process.env.NOFSYNC) fsyncSync(this.fd);
       closeSync(this.fd);
       this.store.place(this.tmp, digest);
       return digest;

@@ -66,7 +66,7 @@ export async function importImage(ctx: EngineContext, input: Readable, opts: Imp
       manifestBody: Buffer.from(JSON.stringify(manifest)),
       manifestMediaType: MediaType.OciManifest,
       configBody,
-      layerSource: () => createReadStream(layer, { highWaterMark: 1 << 20 }),
+      layerPath: () => layer,
       tags: opts.tag ? [opts.tag] : [],
       label: opts.tag ?? 'imported image',
     });

@@ -3,30 +3,21 @@
 // and checked against the config's diff_id) into a fresh snapshot directory. Nothing is
 // committed unless both digests match; on any failure both are discarded.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { corrupt, BerthError } from '../errors.js';
-import type { ContentStore, Descriptor } from './content-store.js';
+import { ContentStore, type Descriptor } from './content-store.js';
+import { RepositoryClient, type RepositoryState } from './registry/client.js';
 import { layerCompression, type Compression } from './manifest.js';
 import { applyLayer } from '../storage/layer-apply.js';
-import type { Snapshotter } from '../storage/snapshots.js';
 
 export interface LayerTarget {
   desc: Descriptor;
   diffId: string;
   chainId: string;
   parent: string | null;
-}
-
-export interface UnpackOptions {
-  maxSize: number;
-  chown: boolean;
-  /** Names the image in errors. */
-  image: string;
-  onBytes?: (n: number) => void;
-  onExtracting?: () => void;
 }
 
 /** Compression of a file, from its magic bytes. */
@@ -70,49 +61,78 @@ class DiffMeter extends Transform {
   }
 }
 
+/** Where a layer's compressed bytes come from: plain data, so that it can cross to a worker. */
+export type LayerSource =
+  | { kind: 'store' }
+  | { kind: 'file'; path: string }
+  | { kind: 'registry'; client: RepositoryState };
+
+/** One layer to verify and unpack into a prepared (temporary) snapshot directory. */
+export interface UnpackJob {
+  /** berth's storage root (the content store lives under it) */
+  root: string;
+  desc: Descriptor;
+  diffId: string;
+  /** the prepared snapshot's diff directory */
+  diffDir: string;
+  source: LayerSource;
+  maxSize: number;
+  chown: boolean;
+  /** names the image in errors */
+  image: string;
+}
+
+function openSource(job: UnpackJob, content: ContentStore): Readable {
+  const s = job.source;
+  if (s.kind === 'store') return content.stream(job.desc.digest);
+  if (s.kind === 'file') return createReadStream(s.path, { highWaterMark: 1 << 20 });
+  return RepositoryClient.fromState(s.client).blob(job.desc.digest, job.desc.size);
+}
+
 /**
- * Stream `source` (the compressed blob, as stored or as fetched) into the store and a
- * snapshot. `storeBlob` false when the blob is already in the content store.
+ * Stream a layer's compressed bytes into the content store (unless they come from it) and,
+ * in the same pass, through decompression into the snapshot directory. Both digests are
+ * checked before anything is kept; the caller commits the snapshot. Needs no database, so
+ * it runs as well in a worker thread.
  */
-export async function ingestAndUnpack(source: Readable, layer: LayerTarget, content: ContentStore, snapshots: Snapshotter, opts: UnpackOptions & { storeBlob: boolean; mediaType?: string }): Promise<void> {
-  const label = `${layer.desc.digest} of ${opts.image}`;
-  const ingest = opts.storeBlob ? content.ingest(layer.desc.digest) : undefined;
-  const prepared = snapshots.prepare();
-  const meter = new DiffMeter(opts.maxSize, label);
+export async function unpackLayer(job: UnpackJob, onBytes?: (n: number) => void): Promise<{ size: number }> {
+  const content = new ContentStore(job.root);
+  const label = `${job.desc.digest} of ${job.image}`;
+  const source = openSource(job, content);
+  const ingest = job.source.kind === 'store' ? undefined : content.ingest(job.desc.digest);
+  const meter = new DiffMeter(job.maxSize, label);
   try {
     const tap = new Transform({
       highWaterMark: 1 << 20,
       transform(chunk: Buffer, _e, cb) {
         ingest?.write(chunk);
-        opts.onBytes?.(chunk.length);
+        onBytes?.(chunk.length);
         cb(null, chunk);
       },
     });
-    const dec = await decompressor(layerCompression(opts.mediaType ?? layer.desc.mediaType));
+    const dec = await decompressor(layerCompression(job.desc.mediaType));
     const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [source, tap];
     if (dec) stages.push(dec);
     stages.push(meter);
-    opts.onExtracting?.();
     const flowing = pipeline(stages as unknown as [Readable, Transform]).catch((e: unknown) => {
       throw wrapStreamError(e, label);
     });
-    const applied = applyLayer(meter, prepared.diff, { maxSize: opts.maxSize, chown: opts.chown, label });
+    const applied = applyLayer(meter, job.diffDir, { maxSize: job.maxSize, chown: job.chown, label });
     // If the unpack fails first, stop the download too.
     applied.catch((e: unknown) => source.destroy(e instanceof Error ? e : new Error(String(e))));
     await Promise.all([flowing, applied]);
-    ingest?.commit(layer.desc.size, `layer`);
+    ingest?.commit(job.desc.size, 'layer');
     const diff = 'sha256:' + meter.hash.digest('hex');
-    if (diff !== layer.diffId) throw corrupt(`layer ${layer.desc.digest} of ${opts.image}: uncompressed content hashes to ${diff}, but the image config says ${layer.diffId}`);
-    snapshots.commit(prepared, { chain_id: layer.chainId, parent: layer.parent, diff_id: layer.diffId, size: meter.bytes });
+    if (diff !== job.diffId) throw corrupt(`layer ${job.desc.digest} of ${job.image}: uncompressed content hashes to ${diff}, but the image config says ${job.diffId}`);
+    return { size: meter.bytes };
   } catch (e) {
-    if (ingest && !ingest.done && ingest.written >= layer.desc.size && ingest.currentDigest() !== layer.desc.digest) {
+    source.destroy();
+    if (ingest && !ingest.done && ingest.written >= job.desc.size) {
+      const got = ingest.currentDigest();
       ingest.abort();
-      snapshots.discard(prepared);
-      throw corrupt(`layer ${layer.desc.digest} of ${opts.image}: digest mismatch: the registry sent content that hashes to ${ingest.currentDigest()}`);
+      if (got !== job.desc.digest) throw corrupt(`layer ${job.desc.digest} of ${job.image}: digest mismatch: the content hashes to ${got}`);
     }
     ingest?.abort();
-    snapshots.discard(prepared);
-    source.destroy();
     throw e;
   }
 }

@@ -1,15 +1,14 @@
 // Storing an image whose blobs come from local files (load, import) rather than a registry:
 // the same guarantees as pull, every blob checked against its digest, every layer against
 // its diff_id, the image recorded last.
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { corrupt } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
-import { Lease } from '../storage/gc.js';
+import { Lease, collectGarbage } from '../storage/gc.js';
 import { chainIds } from '../storage/snapshots.js';
 import { writeTx } from '../state/db.js';
 import { sha256, type Descriptor } from './content-store.js';
-import { ingestAndUnpack } from './layer-fetch.js';
+import type { LayerSource } from './layer-fetch.js';
+import { LayerUnpacker } from './unpacker.js';
 import type { ImageConfig, Manifest } from './manifest.js';
 import { formatReference, parseReference, repositoryName } from './reference.js';
 
@@ -17,14 +16,10 @@ export interface LocalImage {
   manifestBody: Buffer;
   manifestMediaType: string;
   configBody: Buffer;
-  /** where each layer's blob can be read (in manifest order) */
-  layerSource: (desc: Descriptor) => Readable;
+  /** the file holding a layer's blob */
+  layerPath: (desc: Descriptor) => string;
   tags: string[];
   label: string;
-}
-
-export function fileSource(path: string): Readable {
-  return createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
 export async function storeLocalImage(ctx: EngineContext, img: LocalImage): Promise<{ id: string; tags: string[] }> {
@@ -42,6 +37,7 @@ export async function storeLocalImage(ctx: EngineContext, img: LocalImage): Prom
     ...manifest.layers.map((l): ['blob', string] => ['blob', l.digest]),
     ...chains.map((c): ['snapshot', string] => ['snapshot', c]),
   ]);
+  const unpacker = new LayerUnpacker(ctx, 1);
   try {
     let size = 0;
     for (let i = 0; i < manifest.layers.length; i++) {
@@ -51,14 +47,8 @@ export async function storeLocalImage(ctx: EngineContext, img: LocalImage): Prom
         size += snap.size;
         continue;
       }
-      const inStore = ctx.content.has(desc.digest);
-      await ingestAndUnpack(inStore ? ctx.content.stream(desc.digest) : img.layerSource(desc), { desc, diffId: diffIds[i], chainId: chains[i], parent: i ? chains[i - 1] : null }, ctx.content, ctx.snapshots, {
-        storeBlob: !inStore,
-        maxSize: ctx.config.maxLayerSize,
-        chown: ctx.canChown,
-        image: img.label,
-      });
-      size += ctx.snapshots.get(chains[i])?.size ?? 0;
+      const source: LayerSource = ctx.content.has(desc.digest) ? { kind: 'store' } : { kind: 'file', path: img.layerPath(desc) };
+      size += await unpacker.unpack({ desc, diffId: diffIds[i], chainId: chains[i], parent: i ? chains[i - 1] : null }, source, img.label);
     }
     if (!ctx.content.has(id)) ctx.content.put(img.configBody, id);
     if (!ctx.content.has(manifestDigest)) ctx.content.put(img.manifestBody, manifestDigest);
@@ -69,7 +59,12 @@ export async function storeLocalImage(ctx: EngineContext, img: LocalImage): Prom
       ctx.images.syncLayoutIndex(ctx.content);
     });
     return { id, tags: names };
+  } catch (e) {
+    lease.release();
+    collectGarbage(ctx.db, ctx.content, ctx.snapshots, ctx.storageTmp);
+    throw e;
   } finally {
+    await unpacker.close();
     lease.release();
   }
 }

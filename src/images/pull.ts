@@ -10,7 +10,8 @@ import { chainIds } from '../storage/snapshots.js';
 import { sha256, type Descriptor } from './content-store.js';
 import { familiarReference, formatReference, parseReference, repositoryName, type Reference } from './reference.js';
 import { hostPlatform, isIndex, parseManifestBody, selectManifest, type ImageConfig, type Manifest, type Platform } from './manifest.js';
-import { ingestAndUnpack, type LayerTarget } from './layer-fetch.js';
+import type { LayerTarget } from './layer-fetch.js';
+import { LayerUnpacker } from './unpacker.js';
 import { shortDigest, type ProgressSink } from './progress.js';
 import type { RepositoryClient } from './registry/client.js';
 import { readBody } from './registry/client.js';
@@ -125,33 +126,34 @@ export async function pullImage(ctx: EngineContext, input: string | Reference, o
     if (!ctx.content.has(imageId)) ctx.content.put(configBody, imageId);
     const targets: LayerTarget[] = manifest.layers.map((desc, i) => ({ desc, diffId: diffIds[i], chainId: chains[i], parent: i ? chains[i - 1] : null }));
     for (const t of targets) progress({ status: 'Pulling fs layer', id: shortDigest(t.desc.digest) });
+    const present = (t: LayerTarget) => ctx.snapshots.has(t.chainId) && ctx.content.has(t.desc.digest);
+    const missing = targets.filter((t) => !present(t));
+    const missingBytes = missing.reduce((n, t) => n + t.desc.size, 0);
+    const unpacker = new LayerUnpacker(ctx, missing.length > 1 && missingBytes > 16 << 20 ? Math.min(missing.length, ctx.config.pullConcurrency) : 1);
+    const registry = { kind: 'registry' as const, client: client.state() };
     let size = 0;
-    await limit(ctx.config.pullConcurrency, targets, async (t) => {
-      const id = shortDigest(t.desc.digest);
-      const snap = ctx.snapshots.get(t.chainId);
-      if (snap && ctx.snapshots.has(t.chainId) && ctx.content.has(t.desc.digest)) {
-        size += snap.size;
-        progress({ status: 'Already exists', id });
-        return;
-      }
-      let current = 0;
-      progress({ status: 'Downloading', id, progressDetail: { current: 0, total: t.desc.size } });
-      const source = ctx.content.has(t.desc.digest) ? ctx.content.stream(t.desc.digest) : client.blob(t.desc.digest, t.desc.size);
-      await ingestAndUnpack(source, t, ctx.content, ctx.snapshots, {
-        storeBlob: !ctx.content.has(t.desc.digest),
-        maxSize: ctx.config.maxLayerSize,
-        chown: ctx.canChown,
-        image: name,
-        onBytes: (n) => {
+    try {
+      await limit(ctx.config.pullConcurrency, targets, async (t) => {
+        const id = shortDigest(t.desc.digest);
+        if (present(t)) {
+          size += ctx.snapshots.get(t.chainId)?.size ?? 0;
+          progress({ status: 'Already exists', id });
+          return;
+        }
+        let current = 0;
+        progress({ status: 'Downloading', id, progressDetail: { current: 0, total: t.desc.size } });
+        const onBytes = (n: number) => {
           current += n;
           progress({ status: 'Downloading', id, progressDetail: { current, total: t.desc.size } });
-        },
-      }).catch((e: unknown) => {
-        throw nameLayerError(e, name, t.desc.digest);
+        };
+        size += await unpacker.unpack(t, ctx.content.has(t.desc.digest) ? { kind: 'store' } : registry, name, onBytes).catch((e: unknown) => {
+          throw nameLayerError(e, name, t.desc.digest);
+        });
+        progress({ status: 'Pull complete', id });
       });
-      size += ctx.snapshots.get(t.chainId)?.size ?? 0;
-      progress({ status: 'Pull complete', id });
-    });
+    } finally {
+      await unpacker.close();
+    }
     if (!ctx.content.has(manifestDigest)) ctx.content.put(manifestBody, manifestDigest);
     if (!ctx.content.has(topDigest)) ctx.content.put(top.body, topDigest);
     recordImage(ctx, { imageId, ref, repo, topDigest, manifestDigest, manifestType, config: configBody.toString('utf8'), size, created: config.created ?? null, chainId: chains.at(-1) ?? null });

@@ -15,7 +15,7 @@
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { rmSync, existsSync, openSync, closeSync } from 'node:fs';
+import { rmSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile, link, copyFile, mkdir } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -72,12 +72,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** GET a URL with node:http; resolves with status (or rejects on connection error). */
-function httpStatus(url: string, timeoutMs: number): Promise<number> {
+/** GET a URL with node:http; resolves with status and headers (or rejects on connection error). */
+function httpProbe(url: string, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
-      resolve(res.statusCode ?? 0);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -152,7 +152,7 @@ export interface Registry {
   port: number;
   /** Pid of the docker-registry process. */
   pid: number;
-  /** Temp dir with config.yml, htpasswd, registry.log and data/ (removed by stop()). */
+  /** Temp dir with config.yml, htpasswd, registry.log, pid and data/ (removed by stop()). */
   dir: string;
   auth?: Credentials;
   /** The registry's log (stdout and stderr). */
@@ -171,7 +171,11 @@ function yamlString(s: string): string {
   return JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
 }
 
-function registryConfig(dir: string, port: number, auth: boolean): string {
+/** Header that every response of one registry carries, so the readiness probe cannot mistake
+ * another server that took the port in the meantime for ours. */
+const INSTANCE_HEADER = 'X-Berth-Registry-Instance';
+
+function registryConfig(dir: string, port: number, auth: boolean, instance: string): string {
   const lines = [
     'version: 0.1',
     'log:',
@@ -191,6 +195,7 @@ function registryConfig(dir: string, port: number, auth: boolean): string {
     `  secret: ${yamlString(randomBytes(16).toString('hex'))}`,
     '  headers:',
     '    X-Content-Type-Options: [nosniff]',
+    `    ${INSTANCE_HEADER}: [${yamlString(instance)}]`,
   ];
   if (auth) {
     lines.push('auth:', '  htpasswd:', '    realm: berth-test', `    path: ${yamlString(join(dir, 'htpasswd'))}`);
@@ -198,10 +203,42 @@ function registryConfig(dir: string, port: number, auth: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+const REGISTRY_DIR_PREFIX = 'berth-registry-';
+
+/** True when `pid` is a live (not zombie) process whose command line names `dir`. */
+function registryAlive(pid: number, dir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes temp dirs of registries whose process is gone (a test process killed with SIGKILL
+ * gets its registry killed by the kernel, but nobody removes the dir). A dir without a pid
+ * file is left alone unless it is older than 10 minutes (its registry may be starting).
+ */
+async function sweepStaleRegistryDirs(): Promise<void> {
+  const base = tmpdir();
+  const names = await readdir(base).catch(() => [] as string[]);
+  for (const n of names) {
+    if (!n.startsWith(REGISTRY_DIR_PREFIX)) continue;
+    const d = join(base, n);
+    const pidText = await readFile(join(d, 'pid'), 'utf8').catch(() => undefined);
+    if (pidText === undefined) {
+      const st = await stat(d).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < 10 * 60_000) continue;
+    } else if (registryAlive(Number(pidText), d)) continue;
+    await rm(d, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /** Starts Debian's docker-registry on a free 127.0.0.1 port and waits until GET /v2/ answers. */
 export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Registry> {
   installHooks();
-  const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
+  await sweepStaleRegistryDirs();
+  const dir = await mkdtemp(join(tmpdir(), REGISTRY_DIR_PREFIX));
   try {
     if (opts.auth) {
       // docker-registry accepts bcrypt entries only.
@@ -213,7 +250,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
       const cfg = join(dir, 'config.yml');
-      await writeFile(cfg, registryConfig(dir, port, !!opts.auth));
+      const instance = randomBytes(8).toString('hex');
+      await writeFile(cfg, registryConfig(dir, port, !!opts.auth, instance));
       const logPath = join(dir, 'registry.log');
       const fd = openSync(logPath, 'a');
       const argv = usePdeathsig
@@ -227,12 +265,13 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
       }
       const pid = child.pid;
       if (pid === undefined) {
-        lastErr = new Error(`could not spawn ${REGISTRY_BIN}`);
-        await new Promise((r) => child.once('error', r));
-        continue;
+        const cause = await new Promise<unknown>((r) => child.once('error', r));
+        throw new Error(`could not spawn ${argv.cmd}: ${String(cause)} (is docker-registry installed?)`, { cause });
       }
       live.set(pid, { child, dir });
       child.unref();
+      const pidFile = join(dir, 'pid');
+      await writeFile(pidFile, String(pid));
       let exited = false;
       const exitPromise = new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -246,8 +285,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
       let ready = false;
       while (!exited && Date.now() < deadline) {
         try {
-          const status = await httpStatus(`${url}/v2/`, 1000);
-          if (status === 200 || status === 401) {
+          const { status, headers } = await httpProbe(`${url}/v2/`, 1000);
+          if ((status === 200 || status === 401) && headers[INSTANCE_HEADER.toLowerCase()] === instance) {
             ready = true;
             break;
           }
@@ -257,6 +296,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
         await sleep(20);
       }
       if (!ready) {
+        await rm(pidFile, { force: true });
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -266,7 +306,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
         live.delete(pid);
         const log = await readFile(logPath, 'utf8').catch(() => '');
         lastErr = new Error(`docker-registry did not start on ${url}:\n${log}`);
-        if (exited && /address already in use/i.test(log)) continue;
+        if (/address already in use/i.test(log)) continue;
         throw lastErr;
       }
       let stopped: Promise<void> | undefined;
@@ -638,7 +678,17 @@ export async function startFaultyRegistry(opts: FaultyRegistryOptions): Promise<
       for (let off = 0; off < body.length; off += chunkSize) {
         if (res.destroyed || res.writableEnded) return;
         const ok = res.write(body.subarray(off, off + chunkSize));
-        if (!ok) await new Promise<void>((r) => res.once('drain', () => r()).once('close', () => r()));
+        if (!ok) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        }
         await sleep(delayMs);
       }
       if (!res.destroyed) res.end();

@@ -147,7 +147,8 @@ async function checkImage(dir: string, desc: Descriptor): Promise<void> {
 // fixtures
 
 describe('fixtures', () => {
-  test('build fast and deterministically', async () => {
+  test('build fast and deterministically', async (t) => {
+    t.diagnostic(`buildFixtures: ${Math.round(buildMs)} ms`);
     assert.ok(buildMs < 5000, `buildFixtures took ${buildMs} ms`);
     const again = await buildFixtures(join(root, 'fx-again'));
     for (const name of Object.keys(fx.all)) {
@@ -362,16 +363,17 @@ describe('docker-registry', () => {
     const script = [
       `const { startRegistry } = await import(${JSON.stringify(helper)});`,
       'const r = await startRegistry();',
-      'process.stdout.write(String(r.pid) + "\\n");',
+      'process.stdout.write(`${r.pid} ${r.dir}\\n`);',
       'process.stdin.on("data", () => process.exit(0));',
     ].join('\n');
     for (const how of ['exit', 'SIGKILL', 'SIGTERM'] as const) {
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const pid = await new Promise<number>((resolve, reject) => {
+      const [pid, dir] = await new Promise<[number, string]>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (c: Buffer) => {
           out += c.toString();
-          if (out.includes('\n')) resolve(Number(out.trim()));
+          const line = out.split('\n')[0];
+          if (out.includes('\n')) resolve([Number(line.slice(0, line.indexOf(' '))), line.slice(line.indexOf(' ') + 1)]);
         });
         child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
       });
@@ -380,6 +382,12 @@ describe('docker-registry', () => {
       else child.kill(how);
       await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
       assert.ok(await waitDead(pid), `${how}: registry ${pid} killed`);
+      if (how === 'SIGKILL') {
+        // nobody was left to remove the dir: the next startRegistry() sweeps it
+        const next = await startRegistry();
+        await next.stop();
+        assert.ok(!existsSync(dir), `${how}: stale temp dir swept`);
+      } else assert.ok(!existsSync(dir), `${how}: temp dir removed`);
     }
   });
 });

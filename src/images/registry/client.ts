@@ -91,6 +91,17 @@ export async function readBody(res: IncomingMessage, limit = 16 << 20): Promise<
   return Buffer.concat(chunks);
 }
 
+/** A client's settings and tokens as plain data, to hand to a worker thread. */
+export interface RepositoryState {
+  domain: string;
+  repo: string;
+  endpoints: Endpoint[];
+  endpointIdx: number;
+  creds?: Credentials;
+  token?: string;
+  basic?: string;
+}
+
 /** One repository on one registry, with its credentials and cached tokens. */
 export class RepositoryClient {
   private token?: string;
@@ -103,6 +114,18 @@ export class RepositoryClient {
     private readonly endpoints: Endpoint[],
     private readonly creds?: Credentials,
   ) {}
+
+  state(): RepositoryState {
+    return { domain: this.domain, repo: this.repo, endpoints: this.endpoints, endpointIdx: this.endpointIdx, creds: this.creds, token: this.token, basic: this.basic };
+  }
+
+  static fromState(s: RepositoryState): RepositoryClient {
+    const c = new RepositoryClient(s.domain, s.repo, s.endpoints, s.creds);
+    c.endpointIdx = s.endpointIdx;
+    c.token = s.token;
+    c.basic = s.basic;
+    return c;
+  }
 
   private get base(): string {
     return this.endpoints[this.endpointIdx].url;

@@ -52,6 +52,10 @@ export function safeComponents(name: string, label: string): string[] {
 
 export async function applyLayer(input: Readable, dest: string, opts: ApplyOptions): Promise<ApplyResult> {
   const { label } = opts;
+  // New files already belong to us: only owners that differ cost a chown.
+  const myUid = process.geteuid?.() ?? 0;
+  const myGid = process.getegid?.() ?? 0;
+  const needsChown = (h: tar.Header) => opts.chown && ((h.uid ?? 0) !== myUid || (h.gid ?? 0) !== myGid);
   const kinds = new Map<string, NodeKind>([['', 'dir']]);
   const dirTimes: Array<[string, Date]> = [];
   const opaque: string[] = [];
@@ -131,7 +135,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
         if (!kinds.has(rel)) mkdirSync(abs, { mode: 0o700 });
         kinds.set(rel, 'dir');
         chmodSync(abs, mode);
-        if (opts.chown) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
+        if (needsChown(h)) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
         dirTimes.push([abs, mtime]);
         entry.resume();
         break;
@@ -148,7 +152,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
             got += chunk.length;
           }
           if (got !== size) throw new HostileLayerError(label, `truncated entry "${rel}"`);
-          if (opts.chown) fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+          if (needsChown(h)) fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
           fchmodSync(fd, mode);
           futimesSync(fd, mtime, mtime);
         } finally {
@@ -161,7 +165,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
         clear(rel, false);
         if (!h.linkname) throw new HostileLayerError(label, `symlink "${rel}" has no target`);
         symlinkSync(h.linkname, abs);
-        if (opts.chown) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
+        if (needsChown(h)) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
         lutimesSync(abs, mtime, mtime);
         kinds.set(rel, 'symlink');
         entry.resume();

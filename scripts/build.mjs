@@ -1,6 +1,8 @@
-// Build: one bundled, code-split CLI in dist/ (fast start-up: each command is its own
-// chunk, loaded only when used), and a plain per-file transpile of src/, test/ and bench/
-// into build/ for the test runner and the benchmarks. Type checking is `npm run typecheck`.
+// Build: the CLI as one CommonJS bundle, dist/berth.cjs (Node's CommonJS loader starts
+// ~10 ms faster than its ESM loader, and modules reached only through import() stay
+// uninitialised until a command needs them), plus the layer-unpacking worker,
+// dist/unpack-worker.cjs. And a plain per-file transpile of src/, test/ and bench/ into
+// build/ for the test runner and the benchmarks. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,20 +23,19 @@ rmSync('dist', { recursive: true, force: true });
 rmSync('build', { recursive: true, force: true });
 
 await build({
-  entryPoints: ['src/cli/main.ts', 'src/images/unpack-worker.ts'],
-  entryNames: '[name]',
+  entryPoints: { berth: 'src/cli/main.ts', 'unpack-worker': 'src/images/unpack-worker.ts' },
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
   external,
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
 

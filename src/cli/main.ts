@@ -4,10 +4,11 @@ import { BerthError, errorMessage } from '../errors.js';
 import { helpText, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Cli, Command } from './command.js';
 import { groups, topLevel } from './registry.js';
-import { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/context.js';
 import { WORKER_URL } from '../images/worker-url.js';
+import { log, setLogLevel } from '../util/log.js';
 
-WORKER_URL.href = new URL('./unpack-worker.js', import.meta.url);
+WORKER_URL.href = new URL('./unpack-worker.cjs', import.meta.url);
 
 import { VERSION } from '../version.js';
 
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     config = await loadConfig({ root: g.flags.root as string | undefined, runroot: g.flags.runroot as string | undefined, config: g.flags.config as string | undefined, logLevel: g.flags.debug ? 'debug' : (g.flags['log-level'] as string | undefined) });
+    setLogLevel(config.logLevel);
     const resolved = await resolveCommand(rest);
     if ('help' in resolved) {
       (resolved.code === 0 ? write : err)(resolved.help);
@@ -88,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const parsed = parseArgs(resolved.argv, command.flags, name, !command.stopAtPositional);
+    const { EngineContext } = await import('../engine/context.js');
     const [min, max] = command.args;
     if (parsed.args.length < min || parsed.args.length > max) {
       const want = min === max ? `exactly ${min} argument${min === 1 ? '' : 's'}` : max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `at most ${max} argument${max === 1 ? '' : 's'}`;
@@ -109,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       err(`${e.message}\nSee 'berth ${e.command === 'berth' ? '' : e.command + ' '}--help'.\n`);
       return 125;
     }
-    if (process.env.BERTH_LOG_LEVEL === 'debug' && !(e instanceof BerthError)) err(`${(e as Error).stack}\n`);
+    if (!(e instanceof BerthError)) log.debug((e as Error)?.stack ?? String(e));
     err(`Error: ${errorMessage(e)}\n`);
     return failureCode;
   } finally {

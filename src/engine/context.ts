@@ -7,7 +7,7 @@ import { ContentStore } from '../images/content-store.js';
 import { ImageStore } from '../images/image-store.js';
 import { Snapshotter } from '../storage/snapshots.js';
 import { CredentialStore } from '../images/registry/credentials.js';
-import { RepositoryClient, registryEndpoints } from '../images/registry/client.js';
+import type { RepositoryClient } from '../images/registry/client.js';
 import type { Reference } from '../images/reference.js';
 import { Events } from './events.js';
 
@@ -49,6 +49,7 @@ export class EngineContext {
 
   async repository(ref: Pick<Reference, 'domain' | 'path'>): Promise<RepositoryClient> {
     const creds = await this.credentials.get(ref.domain);
+    const { RepositoryClient, registryEndpoints } = await import('../images/registry/client.js');
     return new RepositoryClient(ref.domain, ref.path, registryEndpoints(ref.domain, this.config.insecureRegistries, this.config.mirrors), creds);
   }
 

@@ -12,6 +12,7 @@ import { writeTx, type Database } from '../state/db.js';
 import { pidAlive, type ContentStore } from '../images/content-store.js';
 import type { Manifest, ImageConfig } from '../images/manifest.js';
 import { chainIds, type Snapshotter } from './snapshots.js';
+import { log } from '../util/log.js';
 
 export type LeaseKind = 'blob' | 'snapshot';
 
@@ -108,6 +109,7 @@ export function collectGarbage(db: Database, content: ContentStore, snapshots: S
   });
   for (const d of doomedDirs) rmSync(d, { recursive: true, force: true });
   sweepTemporaries(content, snapshots);
+  log.debug(`gc: removed ${result.blobs} blobs and ${result.snapshots.length} snapshots (${result.bytes} bytes)`);
   return result;
 }
 

@@ -130,6 +130,16 @@ describe('push', () => {
     assert.equal((await inspect(other, `${reg.host}/loaded/single:1`)).Id, fx.single.configDigest);
   });
 
+  test('pushing to another repository of the same registry mounts the layers from the source', async () => {
+    await ok(seeded, ['tag', name('rich'), `${reg.host}/mounted/rich:1`]);
+    const out = await ok(seeded, ['push', `${reg.host}/mounted/rich:1`]);
+    assert.match(out, /Mounted from fx\/rich/);
+    assert.doesNotMatch(out, /: Pushed/);
+    const sb = fresh();
+    await ok(sb, ['pull', `${reg.host}/mounted/rich:1`]);
+    assert.equal((await inspect(sb, `${reg.host}/mounted/rich:1`)).Id, fx.rich.configDigest);
+  });
+
   test('pushing a missing image fails with docker\'s message', async () => {
     const r = await seeded.run(['push', `${reg.host}/nope/nothing:1`]);
     assert.equal(r.code, 1);

@@ -142,3 +142,40 @@ describe('hostile layers', () => {
     });
   }
 });
+
+describe('registry auth and mirrors (in-process registry: the Debian registry issues no tokens)', () => {
+  test('bearer tokens: challenge, token from the realm with basic credentials, then pull', async () => {
+    const tokenReg = await startFaultyRegistry({ repos: { 'team/single': fx.single.dir }, auth: { scheme: 'bearer', user: 'bob', password: 'pw', service: 'berth-test' } });
+    try {
+      const sb = fresh();
+      const name = `${tokenReg.host}/team/single:latest`;
+      const anon = await sb.run(['pull', name]);
+      assert.equal(anon.code, 1);
+      assert.match(anon.stderr, /token request denied|unauthorized|authentication required/i);
+      await ok(sb, ['login', '-u', 'bob', '--password-stdin', tokenReg.host], { input: 'pw' });
+      await ok(sb, ['pull', name]);
+      const tokenReq = tokenReg.requests.find((r) => r.path.startsWith('/token') && r.path.includes('scope=') && String(r.headers.authorization ?? '').startsWith('Basic'));
+      assert.ok(tokenReq, 'asked the realm for a token with basic credentials');
+      assert.match(tokenReq!.path, /scope=repository%3Ateam%2Fsingle%3Apull/);
+      assert.match(tokenReq!.path, /service=berth-test/);
+      assert.ok(tokenReg.requests.some((r) => String(r.headers.authorization ?? '').startsWith('Bearer ')));
+    } finally {
+      await tokenReg.stop();
+    }
+  });
+
+  test('a configured mirror serves docker.io pulls, and the mirror is what gets asked', async () => {
+    const mirror = await startFaultyRegistry({ repos: { 'library/mirrored': fx.single.dir } });
+    try {
+      const sb = fresh();
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(sb.configFile, `[registries.mirrors]\n"docker.io" = ["http://${mirror.host}"]\n`);
+      const out = await ok(sb, ['pull', 'mirrored']);
+      assert.ok(out.trimEnd().endsWith('docker.io/library/mirrored:latest'), out);
+      assert.match(await ok(sb, ['images', '--format', '{{.Repository}}:{{.Tag}}']), /^mirrored:latest$/m);
+      assert.ok(mirror.requests.some((r) => r.path === '/v2/library/mirrored/manifests/latest'));
+    } finally {
+      await mirror.stop();
+    }
+  });
+});

@@ -76,6 +76,9 @@ describe('images', () => {
     assert.equal((await names('--filter', 'dangling=false')).length, 3);
     await ok(sb, ['tag', n('rich'), 'again/rich:2']);
     assert.deepEqual(await names('again/rich'), ['again/rich']);
+    // rich was created (2024-02-03) after single and multi (2024-01-01).
+    assert.deepEqual(await names('--filter', `since=${n('single')}`), [`${reg.host}/fx/rich`, 'again/rich'].sort());
+    assert.deepEqual(await names('--filter', `before=${n('rich')}`), [`${reg.host}/fx/multi`, `${reg.host}/fx/single`]);
     const bad = await sb.run(['images', '--filter', 'color=red']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /invalid filter 'color'/);

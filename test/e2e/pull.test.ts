@@ -105,6 +105,18 @@ describe('pull', () => {
     assert.equal(q, `${reg.host}/fx/single:v1\n`);
   });
 
+  test('pull -a fetches every tag of the repository', async () => {
+    await Promise.all([pushLayout(fx.single.dir, 'fx/alltags:one', reg), pushLayout(fx.rich.dir, 'fx/alltags:two', reg)]);
+    const sb = fresh();
+    const out = await ok(sb, ['pull', '-a', `${reg.host}/fx/alltags`]);
+    assert.match(out, new RegExp(`${reg.host}/fx/alltags\n$`));
+    const tags = (await ok(sb, ['images', '--format', '{{.Tag}} {{.ID}}', `${reg.host}/fx/alltags`])).trim().split('\n').sort();
+    assert.deepEqual(tags, [`one ${fx.single.configDigest.slice(7, 19)}`, `two ${fx.rich.configDigest.slice(7, 19)}`]);
+    const bad = await sb.run(['pull', '-a', `${reg.host}/fx/alltags:one`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /tag can't be used with --all-tags/);
+  });
+
   test('the right platform out of an index', async () => {
     const sb = fresh();
     const name = `${reg.host}/fx/multiarch:v1`;

@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { BerthError, notFound, unauthorized } from '../../errors.js';
 import type { Credentials } from './credentials.js';
 import { MANIFEST_ACCEPT } from '../manifest.js';
+import { log } from '../../util/log.js';
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
@@ -69,7 +70,10 @@ function rawRequest(url: string, opts: RequestOptions & { headers: Record<string
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(u, { method: opts.method ?? 'GET', headers: opts.headers, agent: u.protocol === 'https:' ? agents.https : agents.http }, resolve);
+    const req = mod.request(u, { method: opts.method ?? 'GET', headers: opts.headers, agent: u.protocol === 'https:' ? agents.https : agents.http }, (res) => {
+      log.debug(`${opts.method ?? 'GET'} ${u.toString()}${opts.headers.range ? ` (${opts.headers.range})` : ''} -> ${res.statusCode}`);
+      resolve(res);
+    });
     req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(new Error(`timed out talking to ${u.host}`)));
     req.on('error', reject);
     if (opts.body instanceof Readable) opts.body.pipe(req);

@@ -2,7 +2,6 @@
 // ~/.docker) with `auths` (base64 user:password), and credential helpers named by
 // `credsStore` (all registries) or `credHelpers` (per registry): docker-credential-<name>
 // get|store|erase speaking JSON on stdin/stdout.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, invalid } from '../../errors.js';
@@ -122,9 +121,10 @@ export class CredentialStore {
   }
 }
 
-function runHelper(name: string, verb: 'get' | 'store' | 'erase', input: string): Promise<string> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) return Promise.reject(invalid(`invalid credential helper name "${name}"`));
+async function runHelper(name: string, verb: 'get' | 'store' | 'erase', input: string): Promise<string> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw invalid(`invalid credential helper name "${name}"`);
   const bin = `docker-credential-${name}`;
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [verb], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

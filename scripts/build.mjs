@@ -4,7 +4,9 @@
 // dist/unpack-worker.cjs. And a plain per-file transpile of src/, test/ and bench/ into
 // build/ for the test runner and the benchmarks. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr'];
@@ -38,6 +40,15 @@ await build({
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
+
+// Warm the code cache with a typical command, so the first real one starts fast too.
+copyFileSync('scripts/launch.cjs', 'dist/launch.cjs');
+const warm = mkdtempSync(join(tmpdir(), 'berth-build-'));
+try {
+  execFileSync(process.execPath, ['dist/launch.cjs', '--root', join(warm, 'root'), '--runroot', join(warm, 'run'), 'images'], { stdio: 'ignore', env: { ...process.env, BERTH_CONFIG: '/dev/null' } });
+} finally {
+  rmSync(warm, { recursive: true, force: true });
+}
 
 await build({
   entryPoints: [...walk('src'), ...walk('test'), ...walk('bench')],

@@ -12,6 +12,7 @@ import { ContentStore, type Descriptor } from './content-store.js';
 import { RepositoryClient, type RepositoryState } from './registry/client.js';
 import { layerCompression, type Compression } from './manifest.js';
 import { applyLayer } from '../storage/layer-apply.js';
+import { zstd } from '../util/native.js';
 
 export interface LayerTarget {
   desc: Descriptor;
@@ -37,7 +38,7 @@ export function sniffCompression(path: string): Compression {
 export async function decompressor(c: Compression): Promise<Transform | undefined> {
   if (c === 'gzip') return createGunzip({ chunkSize: 256 * 1024 });
   if (c === 'zstd') {
-    const { DecompressStream } = await import('zstd-napi');
+    const { DecompressStream } = zstd();
     return new DecompressStream() as unknown as Transform;
   }
   return undefined;

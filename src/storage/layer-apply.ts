@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { BerthError } from '../errors.js';
 import { mkfifo, mknodWhiteout } from '../platform/fsnodes.js';
+import { xattr } from '../util/native.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -211,7 +212,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
 
   await Promise.all([...whiteouts.map((p) => mknodWhiteout(p)), ...fifos.map(([p, m]) => mkfifo(p, m))]);
   if (opaque.length) {
-    const { setAttributeSync } = await import('@napi-rs/xattr');
+    const { setAttributeSync } = xattr();
     for (const dir of opaque) setAttributeSync(dir, 'trusted.overlay.opaque', 'y');
   }
   for (let i = dirTimes.length - 1; i >= 0; i--) utimesSync(dirTimes[i][0], dirTimes[i][1], dirTimes[i][1]);
@@ -222,7 +223,7 @@ async function applyXattrs(abs: string, pax: Record<string, string> | null | und
   if (!pax) return;
   const attrs = Object.entries(pax).filter(([k]) => k.startsWith('SCHILY.xattr.'));
   if (!attrs.length) return;
-  const { setAttributeSync } = await import('@napi-rs/xattr');
+  const { setAttributeSync } = xattr();
   for (const [k, v] of attrs) {
     const name = k.slice('SCHILY.xattr.'.length);
     if (name.startsWith('trusted.overlay.')) throw new HostileLayerError(label, `forbidden xattr ${name} on "${abs}"`);

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, invalid } from '../../errors.js';
+import { childProcess } from '../../util/native.js';
 
 export interface Credentials {
   username: string;
@@ -124,7 +125,7 @@ export class CredentialStore {
 async function runHelper(name: string, verb: 'get' | 'store' | 'erase', input: string): Promise<string> {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw invalid(`invalid credential helper name "${name}"`);
   const bin = `docker-credential-${name}`;
-  const { spawn } = await import('node:child_process');
+  const { spawn } = childProcess();
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [verb], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

@@ -1,0 +1,9 @@
+// Native addons and heavy built-ins loaded on first use, through require: the CLI bundle is
+// CommonJS run from a compile-cached script, where a dynamic import() would need a loader hook.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const xattr = (): typeof import('@napi-rs/xattr') => require('@napi-rs/xattr');
+export const zstd = (): typeof import('zstd-napi') => require('zstd-napi');
+export const childProcess = (): typeof import('node:child_process') => require('node:child_process');

@@ -190,6 +190,11 @@ interface RecordInput {
 
 /** Write the image, its tag and repo digest in one transaction. Returns true if anything changed. */
 export function recordImage(ctx: EngineContext, r: RecordInput): boolean {
+  // Up to date (the common re-pull): nothing to write, so no write transaction at all.
+  const tagName = r.ref.tag ? `${r.repo}:${r.ref.tag}` : undefined;
+  if (ctx.images.get(r.imageId)?.manifest_digest === r.manifestDigest && (!tagName || ctx.images.findByTag(tagName)?.id === r.imageId) && ctx.images.findByDigest(r.repo, r.topDigest)?.id === r.imageId) {
+    return false;
+  }
   let changed = false;
   writeTx(ctx.db, () => {
     const had = ctx.images.get(r.imageId);

@@ -43,12 +43,6 @@ export function httpStatus(err: unknown): number {
   return err instanceof BerthError ? HTTP_STATUS[err.kind] : 500;
 }
 
-/** docker exits 1 for most image-command failures and 125 for `run`/`create` engine errors;
- *  the caller says which applies. */
-export function exitCode(_err: unknown, engineFailureCode = 1): number {
-  return engineFailureCode;
-}
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -10,11 +10,15 @@ export interface EngineEvent {
   timeNano: bigint;
 }
 
+const KEEP = 10_000;
+
 export class Events {
   constructor(private readonly db: Database) {}
 
   emit(type: EngineEvent['type'], action: string, actor: string, attributes: Record<string, string> = {}): void {
     const ns = BigInt(Date.now()) * 1_000_000n;
-    this.db.prepare('INSERT INTO events (time, type, action, actor, attributes) VALUES (?, ?, ?, ?, ?)').run(ns, type, action, actor, JSON.stringify(attributes));
+    const { lastInsertRowid } = this.db.prepare('INSERT INTO events (time, type, action, actor, attributes) VALUES (?, ?, ?, ?, ?)').run(ns, type, action, actor, JSON.stringify(attributes));
+    // Keep the most recent KEEP events (docker keeps fewer, in memory).
+    if (Number(lastInsertRowid) % 512 === 0) this.db.prepare('DELETE FROM events WHERE seq <= ?').run(Number(lastInsertRowid) - KEEP);
   }
 }

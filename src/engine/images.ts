@@ -1,13 +1,13 @@
 // The image service: what `berth image ...` and the Engine API's /images endpoints do.
 // Typed inputs, typed results; no argv, no HTTP.
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, invalid } from '../errors.js';
 import { writeTx } from '../state/db.js';
 import { collectGarbage } from '../storage/gc.js';
 import { chainIds } from '../storage/snapshots.js';
 import type { EngineContext } from './context.js';
-import type { ImageRecord, ImageRow } from '../images/image-store.js';
+import type { ImageRecord } from '../images/image-store.js';
 import type { ContainerConfig, ImageConfig } from '../images/manifest.js';
-import { familiarName, formatReference, parseReference, repositoryName, splitTagged } from '../images/reference.js';
+import { familiarName, formatReference, parseReference, splitTagged } from '../images/reference.js';
 import { globToRegExp, labelMatches, parseBool, parseFilters, parseTimestamp } from '../images/filters.js';
 
 export const IMAGE_LIST_FILTERS = ['dangling', 'reference', 'label', 'before', 'since', 'until'] as const;
@@ -231,12 +231,6 @@ export class ImageService {
     if (res.deleted.length) this.ctx.events.emit('image', 'prune', '', { reclaimed: String(res.reclaimed) });
     return res;
   }
-
-  get(id: string): ImageRow {
-    const row = this.ctx.images.get(id);
-    if (!row) throw notFound(`No such image: ${id}`);
-    return row;
-  }
 }
 
 export function shortId(id: string): string {
@@ -289,4 +283,3 @@ export function dockerContainerConfig(c: ContainerConfig | undefined): Record<st
   };
 }
 
-export { repositoryName };

@@ -10,7 +10,7 @@ import { sha256, type Descriptor } from './content-store.js';
 import type { LayerSource } from './layer-fetch.js';
 import { LayerUnpacker } from './unpacker.js';
 import type { ImageConfig, Manifest } from './manifest.js';
-import { formatReference, parseReference, repositoryName } from './reference.js';
+import { formatReference, parseReference } from './reference.js';
 
 export interface LocalImage {
   manifestBody: Buffer;
@@ -69,4 +69,3 @@ export async function storeLocalImage(ctx: EngineContext, img: LocalImage): Prom
   }
 }
 
-export { repositoryName };

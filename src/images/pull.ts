@@ -9,7 +9,7 @@ import { writeTx } from '../state/db.js';
 import { chainIds } from '../storage/snapshots.js';
 import { sha256, type Descriptor } from './content-store.js';
 import { familiarReference, formatReference, parseReference, repositoryName, type Reference } from './reference.js';
-import { hostPlatform, isIndex, parseManifestBody, selectManifest, type ImageConfig, type Manifest, type Platform } from './manifest.js';
+import { hostPlatform, parseManifestBody, selectManifest, type ImageConfig, type Manifest, type Platform } from './manifest.js';
 import type { LayerTarget } from './layer-fetch.js';
 import { LayerUnpacker } from './unpacker.js';
 import { shortDigest, type ProgressSink } from './progress.js';

@@ -10,7 +10,7 @@
 //   - device nodes (block or character) other than whiteouts;
 //   - entries or a whole layer larger than the configured maximum (decompression bombs);
 //   - xattrs in the trusted.overlay.* namespace, which would forge whiteouts.
-import { closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, chmodSync, lchownSync, utimesSync, constants } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, chmodSync, lchownSync, utimesSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -233,14 +233,5 @@ async function applyXattrs(abs: string, pax: Record<string, string> | null | und
       // Unprivileged callers cannot set trusted.* or security.* attributes: keep going, as docker does rootless.
       if (!/EPERM|ENOTSUP|Operation not permitted|not supported/i.test(String(e))) throw e;
     }
-  }
-}
-
-/** True when dest holds nothing from a half-done apply (used for recovery checks). */
-export function isDirectory(p: string): boolean {
-  try {
-    return lstatSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

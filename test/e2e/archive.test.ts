@@ -7,18 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtures, type Fixtures } from '../helpers/fixtures.js';
 import { pushLayout, startRegistry, run, type Registry } from '../helpers/registry.js';
-import { ok, sandbox, type Sandbox } from '../helpers/berth.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 
 let fx: Fixtures;
 let fxDir: string;
 let reg: Registry;
 let seeded: Sandbox; // holds single, multi and rich, pulled once
-const sandboxes: Sandbox[] = [];
-const fresh = () => {
-  const sb = sandbox();
-  sandboxes.push(sb);
-  return sb;
-};
+const boxes = sandboxes();
+const fresh = boxes.fresh;
 
 async function skopeo(args: string[]): Promise<string> {
   return (await run('skopeo', ['--insecure-policy', ...args])).stdout;
@@ -35,7 +31,7 @@ before(async () => {
 
 after(async () => {
   await reg?.stop();
-  for (const sb of sandboxes) sb.cleanup();
+  boxes.cleanup();
   rmSync(fxDir, { recursive: true, force: true });
 });
 

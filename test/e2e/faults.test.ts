@@ -7,17 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtures, type Fixtures, type HostileKind } from '../helpers/fixtures.js';
 import { startFaultyRegistry, type FaultyRegistry } from '../helpers/registry.js';
-import { ok, sandbox, type Sandbox } from '../helpers/berth.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 
 let fx: Fixtures;
 let fxDir: string;
 let faulty: FaultyRegistry;
-const sandboxes: Sandbox[] = [];
-const fresh = () => {
-  const sb = sandbox();
-  sandboxes.push(sb);
-  return sb;
-};
+const boxes = sandboxes();
+const fresh = boxes.fresh;
 
 before(async () => {
   fxDir = mkdtempSync(join(tmpdir(), 'berth-fx-'));
@@ -29,7 +25,7 @@ before(async () => {
 
 after(async () => {
   await faulty?.stop();
-  for (const sb of sandboxes) sb.cleanup();
+  boxes.cleanup();
   rmSync(fxDir, { recursive: true, force: true });
 });
 

@@ -6,21 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtures, type Fixtures } from '../helpers/fixtures.js';
 import { pushLayout, startRegistry, type Registry } from '../helpers/registry.js';
-import { ok, sandbox, type Sandbox } from '../helpers/berth.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 
 let fx: Fixtures;
 let fxDir: string;
 let reg: Registry;
 let archive: string;
-const sandboxes: Sandbox[] = [];
+const boxes = sandboxes();
 
 before(async () => {
   fxDir = mkdtempSync(join(tmpdir(), 'berth-fx-'));
   fx = await buildFixtures(fxDir);
   reg = await startRegistry();
   await Promise.all(['single', 'multi', 'rich'].map((n) => pushLayout(fx.all[n].dir, `fx/${n}:v1`, reg)));
-  const seed = sandbox();
-  sandboxes.push(seed);
+  const seed = boxes.fresh();
   for (const n of ['single', 'multi', 'rich']) await ok(seed, ['pull', '-q', `${reg.host}/fx/${n}:v1`]);
   archive = join(fxDir, 'all.tar');
   await ok(seed, ['save', '-o', archive, ...['single', 'multi', 'rich'].map((n) => `${reg.host}/fx/${n}:v1`)]);
@@ -28,14 +27,13 @@ before(async () => {
 
 after(async () => {
   await reg?.stop();
-  for (const sb of sandboxes) sb.cleanup();
+  boxes.cleanup();
   rmSync(fxDir, { recursive: true, force: true });
 });
 
 /** A store holding the three fixture images, loaded from the archive (fast, offline). */
 async function stocked(): Promise<Sandbox> {
-  const sb = sandbox();
-  sandboxes.push(sb);
+  const sb = boxes.fresh();
   await ok(sb, ['load', '-q', '-i', archive]);
   return sb;
 }
@@ -160,8 +158,7 @@ describe('history, prune, info', () => {
   });
 
   test('info and version report the host and the runtimes', async () => {
-    const sb = sandbox();
-    sandboxes.push(sb);
+    const sb = boxes.fresh();
     const info = JSON.parse(await ok(sb, ['info', '--format', 'json']));
     assert.equal(info.Root, sb.root);
     assert.equal(info.RunRoot, sb.runroot);

@@ -8,19 +8,15 @@ import { join } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
 import { buildFixtures, type Fixtures } from '../helpers/fixtures.js';
 import { pushLayout, startRegistry, type Registry } from '../helpers/registry.js';
-import { ok, sandbox, type Sandbox } from '../helpers/berth.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { chainIds } from '../../src/storage/snapshots.js';
 
 let fx: Fixtures;
 let reg: Registry;
 let authReg: Registry;
 let fxDir: string;
-const sandboxes: Sandbox[] = [];
-const fresh = () => {
-  const sb = sandbox();
-  sandboxes.push(sb);
-  return sb;
-};
+const boxes = sandboxes();
+const fresh = boxes.fresh;
 
 before(async () => {
   fxDir = mkdtempSync(join(tmpdir(), 'berth-fx-'));
@@ -34,7 +30,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all([reg?.stop(), authReg?.stop()]);
-  for (const sb of sandboxes) sb.cleanup();
+  boxes.cleanup();
   rmSync(fxDir, { recursive: true, force: true });
 });
 

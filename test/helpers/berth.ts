@@ -75,3 +75,18 @@ export async function ok(sb: Sandbox, args: string[], opts?: { input?: string | 
   if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
+
+/** Sandboxes for one test file, all removed by cleanup() in the file's after() hook. */
+export function sandboxes(): { fresh(): Sandbox; cleanup(): void } {
+  const all: Sandbox[] = [];
+  return {
+    fresh() {
+      const sb = sandbox();
+      all.push(sb);
+      return sb;
+    },
+    cleanup() {
+      for (const sb of all.splice(0)) sb.cleanup();
+    },
+  };
+}

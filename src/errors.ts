@@ -14,9 +14,12 @@ export type ErrorKind =
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+  /** docker's exit code for this failure when it is not the command's default (126, 127). */
+  readonly exitCode?: number;
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; exitCode?: number }) {
     super(message, options);
     this.kind = kind;
+    this.exitCode = options?.exitCode;
     this.name = 'BerthError';
   }
 }

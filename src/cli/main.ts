@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!(e instanceof BerthError)) log.debug((e as Error)?.stack ?? String(e));
     err(`Error: ${errorMessage(e)}\n`);
-    return failureCode;
+    return e instanceof BerthError && e.exitCode !== undefined ? e.exitCode : failureCode;
   } finally {
     engine?.close();
   }

@@ -18,13 +18,36 @@ const login: Loader = () => import('./commands/login.js');
 const logout: Loader = () => import('./commands/logout.js');
 const version: Loader = () => import('./commands/version.js');
 const info: Loader = () => import('./commands/info.js');
+const run: Loader = () => import('./commands/run.js');
+const create: Loader = () => import('./commands/create.js');
+const start: Loader = () => import('./commands/start.js');
+const stop: Loader = () => import('./commands/stop.js');
+const kill: Loader = () => import('./commands/kill.js');
+const rm: Loader = () => import('./commands/rm.js');
+const ps: Loader = () => import('./commands/ps.js');
+const logs: Loader = () => import('./commands/logs.js');
+const exec: Loader = () => import('./commands/exec.js');
+const wait: Loader = () => import('./commands/wait.js');
+const anyInspect: Loader = () => import('./commands/inspect.js');
+const containerInspect: Loader = () => import('./commands/container-inspect.js');
+const cleanup: Loader = () => import('./commands/container-cleanup.js');
 
 /** Top-level commands, in the order `berth --help` lists them. */
 export const topLevel: Record<string, { load: Loader; summary: string }> = {
+  run: { load: run, summary: 'Create and run a new container from an image' },
+  exec: { load: exec, summary: 'Execute a command in a running container' },
+  ps: { load: ps, summary: 'List containers' },
+  create: { load: create, summary: 'Create a new container' },
+  start: { load: start, summary: 'Start one or more stopped containers' },
+  stop: { load: stop, summary: 'Stop one or more running containers' },
+  kill: { load: kill, summary: 'Kill one or more running containers' },
+  rm: { load: rm, summary: 'Remove one or more containers' },
+  logs: { load: logs, summary: 'Fetch the logs of a container' },
+  wait: { load: wait, summary: 'Block until one or more containers stop, then print their exit codes' },
   pull: { load: pull, summary: 'Download an image from a registry' },
   push: { load: push, summary: 'Upload an image to a registry' },
   images: { load: images, summary: 'List images' },
-  inspect: { load: inspect, summary: 'Return low-level information on objects' },
+  inspect: { load: anyInspect, summary: 'Return low-level information on containers and images' },
   tag: { load: tag, summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE' },
   rmi: { load: rmi, summary: 'Remove one or more images' },
   history: { load: history, summary: 'Show the history of an image' },
@@ -42,6 +65,10 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   image: {
     summary: 'Manage images',
     commands: { ls: images, list: images, pull, push, inspect, tag, rm: rmi, remove: rmi, history, save, load, import: imp, prune },
+  },
+  container: {
+    summary: 'Manage containers',
+    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup },
   },
   system: { summary: 'Manage berth', commands: { info, version } },
 };

@@ -9,7 +9,7 @@ export type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS lease_refs (
   key TEXT NOT NULL,
   PRIMARY KEY (lease_id, kind, key)
 );
+CREATE TABLE IF NOT EXISTS containers (
+  id TEXT PRIMARY KEY,              -- 64 hex
+  name TEXT NOT NULL UNIQUE,        -- without the leading '/'
+  image_id TEXT NOT NULL,           -- the image it was created from (rmi refuses while it exists)
+  image TEXT NOT NULL,              -- the image as the user named it
+  created TEXT NOT NULL,            -- RFC 3339
+  config TEXT NOT NULL,             -- docker's Config (Cmd, Env, Labels, Tty, ...)
+  host_config TEXT NOT NULL,        -- docker's HostConfig (AutoRemove, RestartPolicy, Runtime, limits, ...)
+  state TEXT NOT NULL,              -- docker's State (Status, Pid, ExitCode, StartedAt, ...)
+  runtime TEXT NOT NULL,
+  restart_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,            -- ns since epoch

@@ -1,0 +1,59 @@
+import type { Command } from '../command.js';
+import { ContainerService } from '../../engine/containers.js';
+import { ImageService } from '../../engine/images.js';
+import { inspectContainer } from '../../engine/container-view.js';
+import { formatInspect } from '../format.js';
+import { errorMessage, invalid, notFound } from '../../errors.js';
+import type { ContainerRecord } from '../../containers/model.js';
+import { chainIds } from '../../storage/snapshots.js';
+import type { ImageConfig } from '../../images/manifest.js';
+
+export const command: Command = {
+  usage: '[OPTIONS] NAME|ID [NAME|ID...]',
+  summary: 'Return low-level information on containers and images',
+  args: [1, Infinity],
+  flags: [
+    { name: 'format', short: 'f', type: 'string', value: 'string', help: "Format output using a custom template: 'json' or a Go template" },
+    { name: 'type', type: 'string', value: 'string', help: 'Only inspect objects of the given type (container, image)' },
+    { name: 'size', short: 's', type: 'bool', help: 'Display total file sizes if the type is container' },
+  ],
+  async run(cli, flags, names) {
+    const type = flags.type as string | undefined;
+    if (type && type !== 'container' && type !== 'image') throw invalid(`"${type}" is not a valid value for --type`);
+    const found: unknown[] = [];
+    let failed = false;
+    for (const n of names) {
+      try {
+        found.push(await inspectOne(cli.engine, n, type));
+      } catch (e) {
+        failed = true;
+        cli.err(`Error: ${errorMessage(e)}\n`);
+      }
+    }
+    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
+    return failed ? 1 : 0;
+  },
+};
+
+export function containerJson(engine: import('../../engine/context.js').EngineContext, svc: ContainerService, c: ContainerRecord): Record<string, unknown> {
+  const img = engine.images.get(c.imageId);
+  const chains = img ? chainIds((JSON.parse(img.config) as ImageConfig).rootfs?.diff_ids ?? []) : [];
+  return inspectContainer(c, svc.paths(c.id), chains.map((ch) => engine.snapshots.diffPath(ch)).reverse());
+}
+
+async function inspectOne(engine: import('../../engine/context.js').EngineContext, name: string, type: string | undefined): Promise<unknown> {
+  if (type !== 'image') {
+    const svc = new ContainerService(engine);
+    try {
+      return containerJson(engine, svc, await svc.get(name));
+    } catch (e) {
+      if (type === 'container') throw e;
+    }
+  }
+  const images = new ImageService(engine);
+  try {
+    return images.inspectJson(images.inspect(name));
+  } catch {
+    throw notFound(`No such object: ${name}`);
+  }
+}

@@ -1,0 +1,85 @@
+import type { Command } from '../command.js';
+import { formatFlag } from '../command.js';
+import { ContainerService } from '../../engine/containers.js';
+import { commandLine, statusText } from '../../engine/container-view.js';
+import { formatList } from '../format.js';
+import { parseFilters, labelMatches } from '../../images/filters.js';
+import { goTime } from '../../util/time.js';
+import { humanDuration } from '../../util/units.js';
+import { familiarName, parseReference, repositoryName } from '../../images/reference.js';
+import type { ContainerRecord } from '../../containers/model.js';
+
+const FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'before', 'since'] as const;
+
+export const command: Command = {
+  usage: '[OPTIONS]',
+  summary: 'List containers',
+  aliases: ['berth container ls', 'berth container list', 'berth container ps', 'berth ps'],
+  args: [0, 0],
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'Show all containers (default shows just running)' },
+    { name: 'filter', short: 'f', type: 'strings', value: 'filter', help: 'Filter output based on conditions provided' },
+    formatFlag,
+    { name: 'last', short: 'n', type: 'int', value: 'int', default: -1, help: 'Show n last created containers (includes all states)' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Show the latest created container (includes all states)' },
+    { name: 'no-trunc', type: 'bool', help: "Don't truncate output" },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Only display container IDs' },
+    { name: 'size', short: 's', type: 'bool', help: 'Display total file sizes' },
+  ],
+  async run(cli, flags) {
+    const svc = new ContainerService(cli.engine);
+    const f = parseFilters(flags.filter as string[], FILTERS);
+    const last = flags.latest ? 1 : (flags.last as number);
+    const all = (flags.all as boolean) || last > 0 || f.has('status') || f.has('exited');
+    let list = await svc.list(all);
+    list = list.filter((c) => matches(c, f, cli.engine.images));
+    if (last > 0) list = list.slice(0, last);
+    const noTrunc = flags['no-trunc'] as boolean;
+    const now = Date.now();
+    const rows = list.map((c) => {
+      let cmd = commandLine(c);
+      if (!noTrunc && cmd.length > 20) cmd = cmd.slice(0, 19) + '…';
+      return {
+        ID: noTrunc ? c.id : c.id.slice(0, 12),
+        Image: c.image,
+        Command: `"${cmd}"`,
+        CreatedAt: goTime(Date.parse(c.created)),
+        RunningFor: `${humanDuration(now - Date.parse(c.created))} ago`,
+        Ports: '',
+        State: c.state.Status,
+        Status: statusText(c, now),
+        Size: '0B',
+        Names: c.name,
+        Labels: Object.entries(c.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        Mounts: (c.hostConfig.Mounts ?? []).map((m) => m.Target).join(','),
+        Networks: c.hostConfig.NetworkMode,
+        LocalVolumes: '0',
+        Label: (k: string) => c.config.Labels?.[k] ?? '',
+      };
+    });
+    const def = flags.size
+      ? 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}'
+      : 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+    cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: def, quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Size: 'SIZE', State: 'STATE' } }));
+  },
+};
+
+function matches(c: ContainerRecord, f: Map<string, string[]>, images: { tryResolve(n: string): { image: { id: string } } | undefined }): boolean {
+  const any = (key: string, pred: (v: string) => boolean) => !f.has(key) || f.get(key)!.some(pred);
+  return (
+    any('status', (v) => v === c.state.Status) &&
+    any('name', (v) => new RegExp(v).test(c.name)) &&
+    any('id', (v) => c.id.startsWith(v)) &&
+    any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v)) &&
+    (f.get('label') ?? []).every((l) => labelMatches(c.config.Labels, l)) &&
+    any('ancestor', (v) => {
+      const img = images.tryResolve(v);
+      if (img && img.image.id === c.imageId) return true;
+      try {
+        return familiarName(repositoryName(parseReference(c.image))) === familiarName(repositoryName(parseReference(v)));
+      } catch {
+        return false;
+      }
+    })
+  );
+}

@@ -1,0 +1,188 @@
+// docker run/create flags, and their translation into docker's Config and HostConfig (what
+// docker's own CLI sends to the Engine API). Shared by `run` and `create`.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FlagSpec, FlagValues } from './args.js';
+import type { CreateRequest, PullPolicy } from '../engine/containers.js';
+import type { CtrConfig, HostConfig, Mount } from '../containers/model.js';
+import { invalid } from '../errors.js';
+import { parseSize } from '../util/units.js';
+
+export const containerFlags: FlagSpec[] = [
+  { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
+  { name: 'tty', short: 't', type: 'bool', help: 'Allocate a pseudo-TTY' },
+  { name: 'rm', type: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
+  { name: 'name', type: 'string', value: 'string', help: 'Assign a name to the container' },
+  { name: 'env', short: 'e', type: 'strings', value: 'list', help: 'Set environment variables' },
+  { name: 'env-file', type: 'strings', value: 'list', help: 'Read in a file of environment variables' },
+  { name: 'workdir', short: 'w', type: 'string', value: 'string', help: 'Working directory inside the container' },
+  { name: 'user', short: 'u', type: 'string', value: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { name: 'entrypoint', type: 'string', value: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
+  { name: 'hostname', short: 'h', type: 'string', value: 'string', help: 'Container host name' },
+  { name: 'add-host', type: 'strings', value: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
+  { name: 'label', short: 'l', type: 'strings', value: 'list', help: 'Set meta data on a container' },
+  { name: 'restart', type: 'string', value: 'string', default: 'no', help: 'Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)' },
+  { name: 'stop-signal', type: 'string', value: 'string', help: 'Signal to stop the container' },
+  { name: 'stop-timeout', type: 'int', value: 'int', help: 'Timeout (in seconds) to stop a container' },
+  { name: 'read-only', type: 'bool', help: "Mount the container's root filesystem as read only" },
+  { name: 'tmpfs', type: 'strings', value: 'list', help: 'Mount a tmpfs directory' },
+  { name: 'volume', short: 'v', type: 'strings', value: 'list', help: 'Bind mount a volume (host-path:container-path[:ro])' },
+  { name: 'mount', type: 'strings', value: 'mount', help: 'Attach a filesystem mount to the container (type=bind|tmpfs)' },
+  { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
+  { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
+  { name: 'cpu-shares', short: 'c', type: 'int', value: 'int', help: 'CPU shares (relative weight)' },
+  { name: 'cpuset-cpus', type: 'string', value: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { name: 'pids-limit', type: 'int', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'ulimit', type: 'strings', value: 'ulimit', help: 'Ulimit options (name=soft[:hard])' },
+  { name: 'cap-add', type: 'strings', value: 'list', help: 'Add Linux capabilities' },
+  { name: 'cap-drop', type: 'strings', value: 'list', help: 'Drop Linux capabilities' },
+  { name: 'privileged', type: 'bool', help: 'Give extended privileges to this container' },
+  { name: 'security-opt', type: 'strings', value: 'list', help: 'Security Options (no-new-privileges, seccomp=unconfined|FILE, label=disable)' },
+  { name: 'shm-size', type: 'string', value: 'bytes', help: 'Size of /dev/shm' },
+  { name: 'runtime', type: 'string', value: 'string', help: 'Runtime to use for this container (runc, crun, runsc, or one named in the config file)' },
+  { name: 'pull', type: 'string', value: 'string', default: 'missing', help: 'Pull image before running ("always", "missing", "never")' },
+  { name: 'platform', type: 'string', value: 'string', help: 'Set platform if server is multi-platform capable' },
+  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none, host)' },
+  { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network', hidden: true },
+  { name: 'log-driver', type: 'string', value: 'string', help: 'Logging driver for the container (k8s-file, json-file, none)' },
+  { name: 'log-opt', type: 'strings', value: 'list', help: 'Log driver options (max-size, max-file)' },
+  { name: 'cidfile', type: 'string', value: 'string', help: 'Write the container ID to the file' },
+  { name: 'expose', type: 'strings', value: 'list', help: 'Expose a port or a range of ports' },
+];
+
+function keyValue(s: string, what: string): [string, string] {
+  const i = s.indexOf('=');
+  if (i <= 0) throw invalid(`invalid ${what} "${s}": expected key=value`);
+  return [s.slice(0, i), s.slice(i + 1)];
+}
+
+function envList(flags: FlagValues): string[] {
+  const out: string[] = [];
+  for (const file of flags['env-file'] as string[]) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const t = line.trim();
+      if (!t || t.startsWith('#')) continue;
+      out.push(t.includes('=') ? t : process.env[t] !== undefined ? `${t}=${process.env[t]}` : t);
+    }
+  }
+  for (const e of flags.env as string[]) {
+    // `-e NAME` passes the caller's value through, as docker does.
+    if (e.includes('=')) out.push(e);
+    else if (process.env[e] !== undefined) out.push(`${e}=${process.env[e]}`);
+  }
+  return out;
+}
+
+function restartPolicy(s: string): HostConfig['RestartPolicy'] {
+  const [name, max] = s.split(':');
+  if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw invalid(`invalid restart policy "${s}"`);
+  if (max !== undefined && (name !== 'on-failure' || !/^\d+$/.test(max))) throw invalid(`invalid restart policy "${s}": only on-failure takes a maximum retry count`);
+  return { Name: name as HostConfig['RestartPolicy']['Name'], MaximumRetryCount: max ? Number(max) : 0 };
+}
+
+function bindMount(spec: string): Mount {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3) throw invalid(`invalid volume specification "${spec}": named volumes are not supported yet; use /host/path:/container/path[:ro]`);
+  const [src, dst, mode = 'rw'] = parts;
+  if (!src.startsWith('/') && !src.startsWith('.')) throw invalid(`invalid volume specification "${spec}": named volumes are not supported yet; use an absolute host path`);
+  if (!dst.startsWith('/')) throw invalid(`invalid volume specification "${spec}": the container path must be absolute`);
+  const opts = mode.split(',');
+  for (const o of opts) if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(o)) throw invalid(`invalid mode "${o}" in volume "${spec}"`);
+  return { Type: 'bind', Source: resolve(src), Target: dst, ReadOnly: opts.includes('ro') };
+}
+
+function mountFlag(spec: string): Mount {
+  const kv: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    const [k, v] = part.includes('=') ? keyValue(part, '--mount field') : [part, 'true'];
+    kv[k] = v;
+  }
+  const type = kv.type ?? 'volume';
+  const target = kv.target ?? kv.destination ?? kv.dst;
+  if (!target) throw invalid(`invalid --mount "${spec}": target is required`);
+  const ro = kv.readonly === 'true' || kv.ro === 'true' || 'readonly' in kv && kv.readonly !== 'false';
+  if (type === 'bind') {
+    const source = kv.source ?? kv.src;
+    if (!source) throw invalid(`invalid --mount "${spec}": source is required for a bind mount`);
+    return { Type: 'bind', Source: resolve(source), Target: target, ReadOnly: ro };
+  }
+  if (type === 'tmpfs') {
+    const opts: string[] = [];
+    if (kv['tmpfs-size']) opts.push(`size=${parseSize(kv['tmpfs-size'])}`);
+    if (kv['tmpfs-mode']) opts.push(`mode=${kv['tmpfs-mode']}`);
+    return { Type: 'tmpfs', Source: '', Target: target, ReadOnly: ro, Options: opts };
+  }
+  throw invalid(`--mount type "${type}" is not supported yet (bind, tmpfs)`);
+}
+
+export function createRequest(flags: FlagValues, image: string, cmd: string[]): CreateRequest {
+  const pull = flags.pull as PullPolicy;
+  if (!['missing', 'always', 'never'].includes(pull)) throw invalid(`invalid pull policy "${pull}": use always, missing or never`);
+  const labels: Record<string, string> = {};
+  for (const l of flags.label as string[]) {
+    const i = l.indexOf('=');
+    if (i === 0) throw invalid(`invalid label "${l}"`);
+    labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
+  }
+  const exposed: Record<string, object> = {};
+  for (const p of flags.expose as string[]) exposed[p.includes('/') ? p : `${p}/tcp`] = {};
+  const config: Partial<CtrConfig> = {
+    Tty: flags.tty as boolean,
+    OpenStdin: flags.interactive as boolean,
+    StdinOnce: flags.interactive as boolean,
+    AttachStdin: flags.interactive as boolean,
+    Env: envList(flags),
+    Labels: labels,
+    ...(Object.keys(exposed).length ? { ExposedPorts: exposed } : {}),
+    ...(cmd.length ? { Cmd: cmd } : {}),
+    ...(flags.entrypoint !== undefined ? { Entrypoint: flags.entrypoint === '' ? [] : [flags.entrypoint as string] } : {}),
+    ...(flags.workdir ? { WorkingDir: flags.workdir as string } : {}),
+    ...(flags.user !== undefined ? { User: flags.user as string } : {}),
+    ...(flags.hostname ? { Hostname: flags.hostname as string } : {}),
+    ...(flags['stop-signal'] ? { StopSignal: flags['stop-signal'] as string } : {}),
+    ...(flags['stop-timeout'] !== undefined ? { StopTimeout: flags['stop-timeout'] as number } : {}),
+  };
+  const tmpfs: Record<string, string> = {};
+  for (const t of flags.tmpfs as string[]) {
+    const i = t.indexOf(':');
+    tmpfs[i < 0 ? t : t.slice(0, i)] = i < 0 ? '' : t.slice(i + 1);
+  }
+  const ulimits = (flags.ulimit as string[]).map((u) => {
+    const [name, v] = keyValue(u, '--ulimit');
+    const [soft, hard = soft] = v.split(':');
+    if (!/^-?\d+$/.test(soft) || !/^-?\d+$/.test(hard)) throw invalid(`invalid --ulimit "${u}"`);
+    return { Name: name, Soft: Number(soft), Hard: Number(hard) };
+  });
+  const logOpts = Object.fromEntries((flags['log-opt'] as string[]).map((o) => keyValue(o, '--log-opt')));
+  if (logOpts['max-size']) logOpts['max-size'] = String(parseSize(logOpts['max-size']));
+  const driver = (flags['log-driver'] as string | undefined) ?? 'k8s-file';
+  if (!['k8s-file', 'json-file', 'none'].includes(driver)) throw invalid(`unsupported log driver "${driver}" (k8s-file, json-file, none)`);
+  const cpus = flags.cpus !== undefined ? Number(flags.cpus) : 0;
+  if (Number.isNaN(cpus) || cpus < 0) throw invalid(`invalid --cpus "${String(flags.cpus)}"`);
+  const hostConfig: Partial<HostConfig> = {
+    AutoRemove: flags.rm as boolean,
+    Privileged: flags.privileged as boolean,
+    ReadonlyRootfs: flags['read-only'] as boolean,
+    NetworkMode: ((flags.network ?? flags.net) as string | undefined) ?? 'default',
+    RestartPolicy: restartPolicy(flags.restart as string),
+    Runtime: (flags.runtime as string | undefined) ?? '',
+    CapAdd: flags['cap-add'] as string[],
+    CapDrop: flags['cap-drop'] as string[],
+    SecurityOpt: flags['security-opt'] as string[],
+    Memory: flags.memory ? parseSize(flags.memory as string) : 0,
+    MemorySwap: flags['memory-swap'] ? (flags['memory-swap'] === '-1' ? -1 : parseSize(flags['memory-swap'] as string)) : 0,
+    NanoCpus: Math.round(cpus * 1e9),
+    CpuShares: (flags['cpu-shares'] as number | undefined) ?? 0,
+    CpusetCpus: (flags['cpuset-cpus'] as string | undefined) ?? '',
+    PidsLimit: (flags['pids-limit'] as number | undefined) ?? null,
+    ShmSize: flags['shm-size'] ? parseSize(flags['shm-size'] as string) : 64 * 1024 * 1024,
+    Ulimits: ulimits.length ? ulimits : null,
+    Tmpfs: Object.keys(tmpfs).length ? tmpfs : null,
+    Binds: (flags.volume as string[]).length ? (flags.volume as string[]) : null,
+    Mounts: [...(flags.volume as string[]).map(bindMount), ...(flags.mount as string[]).map(mountFlag)],
+    ExtraHosts: (flags['add-host'] as string[]).length ? (flags['add-host'] as string[]) : null,
+    LogConfig: { Type: driver, Config: logOpts },
+  };
+  return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
+}

@@ -1,0 +1,91 @@
+// A container record, in the shapes docker's inspect and the Engine API use, so that the CLI
+// and the API translate nothing.
+import type { ContainerConfig } from '../images/manifest.js';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  /** pid of the container's monitor (conmon); not in docker's JSON */
+  MonitorPid?: number;
+  /** stopped by the user: restart policies leave it alone; not in docker's JSON */
+  ManuallyStopped?: boolean;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function newState(): ContainerState {
+  return { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME };
+}
+
+/** docker's Config as stored for a container (image config merged with the user's options). */
+export interface CtrConfig extends ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Image: string;
+  StopTimeout?: number;
+}
+
+export interface Mount {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
+  Options?: string[];
+}
+
+export interface HostConfig {
+  AutoRemove: boolean;
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  NetworkMode: string;
+  RestartPolicy: { Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; MaximumRetryCount: number };
+  Runtime: string;
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  SecurityOpt: string[] | null;
+  Init: boolean;
+  Memory: number;
+  MemorySwap: number;
+  NanoCpus: number;
+  CpuShares: number;
+  CpusetCpus: string;
+  PidsLimit: number | null;
+  ShmSize: number;
+  Ulimits: Array<{ Name: string; Soft: number; Hard: number }> | null;
+  Tmpfs: Record<string, string> | null;
+  Binds: string[] | null;
+  Mounts: Mount[];
+  ExtraHosts: string[] | null;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  Devices: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }> | null;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  imageId: string;
+  image: string;
+  created: string;
+  config: CtrConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  runtime: string;
+  restartCount: number;
+}

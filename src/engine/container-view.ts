@@ -1,0 +1,50 @@
+// How containers look from outside: docker's inspect JSON and the fields of `ps` rows.
+// One place for both doors (CLI and API).
+import type { ContainerRecord } from '../containers/model.js';
+import type { ContainerPaths } from '../containers/paths.js';
+import { humanDuration } from '../util/units.js';
+
+export function commandLine(c: ContainerRecord): string {
+  return [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(' ');
+}
+
+/** docker's STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created". */
+export function statusText(c: ContainerRecord, now = Date.now()): string {
+  const s = c.state;
+  const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
+  if (s.Restarting) return `Restarting (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
+  if (s.Running) return `Up ${since(s.StartedAt)}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Status === 'created') return 'Created';
+  if (s.Status === 'dead') return 'Dead';
+  return `Exited (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
+}
+
+export function inspectContainer(c: ContainerRecord, p: ContainerPaths, lowerDirs: string[]): Record<string, unknown> {
+  const { MonitorPid: _m, ManuallyStopped: _s, ...state } = c.state;
+  const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: args[0] ?? '',
+    Args: args.slice(1),
+    State: state,
+    Image: c.imageId,
+    ResolvConfPath: p.resolvConf,
+    HostnamePath: p.hostname,
+    HostsPath: p.hosts,
+    LogPath: p.log,
+    Name: `/${c.name}`,
+    RestartCount: c.restartCount,
+    Driver: 'overlay',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: c.hostConfig,
+    GraphDriver: { Data: { LowerDir: lowerDirs.join(':'), MergedDir: p.rootfs, UpperDir: p.upper, WorkDir: p.work }, Name: 'overlay' },
+    Mounts: (c.hostConfig.Mounts ?? []).map((m) => ({ Type: m.Type, Source: m.Source, Destination: m.Target, Mode: m.ReadOnly ? 'ro' : '', RW: !m.ReadOnly, Propagation: m.Type === 'bind' ? 'rprivate' : '' })),
+    Config: c.config,
+    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, Networks: c.hostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
+  };
+}

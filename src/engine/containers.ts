@@ -1,0 +1,432 @@
+// The container service: what `berth run/create/start/stop/...` and the Engine API's
+// /containers endpoints do. Inputs are docker's Config and HostConfig shapes, so the CLI
+// (which builds them from flags, as docker's CLI does) and the API (which receives them as
+// JSON) share every rule here.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { BerthError, conflict, invalid, notFound } from '../errors.js';
+import { writeTx } from '../state/db.js';
+import type { EngineContext } from './context.js';
+import { ContainerStore } from '../containers/store.js';
+import { generateName, validateName } from '../containers/names.js';
+import { newState, ZERO_TIME, type ContainerRecord, type CtrConfig, type HostConfig } from '../containers/model.js';
+import { containerPaths, type ContainerPaths } from '../containers/paths.js';
+import { buildSpec } from '../containers/spec.js';
+import { resolveUser } from '../containers/user.js';
+import { chainIds } from '../storage/snapshots.js';
+import { mountOverlay, unmount } from '../platform/mount.js';
+import { pidAlive } from '../images/content-store.js';
+import type { ImageConfig } from '../images/manifest.js';
+import { runtimeFor, type OciRuntime } from '../runtime/oci.js';
+import { launchMonitor } from '../runtime/monitor.js';
+import { probeRuntimes } from '../platform/runtimes.js';
+import { capabilities } from '../containers/security.js';
+import { log } from '../util/log.js';
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+
+export interface CreateRequest {
+  name?: string;
+  image: string;
+  config: Partial<CtrConfig>;
+  hostConfig: Partial<HostConfig>;
+  pull?: PullPolicy;
+  platform?: string;
+  /** called when the image must be pulled first (the CLI shows progress) */
+  pullImage?: (ref: string) => Promise<string>;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const LOG_MAX_SIZE = 10 * 1024 * 1024;
+
+function defaultHostConfig(): HostConfig {
+  return {
+    AutoRemove: false, Privileged: false, ReadonlyRootfs: false, NetworkMode: 'none', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Runtime: '',
+    CapAdd: null, CapDrop: null, SecurityOpt: null, Init: false, Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, CpusetCpus: '', PidsLimit: null, ShmSize: 64 * 1024 * 1024,
+    Ulimits: null, Tmpfs: null, Binds: null, Mounts: [], ExtraHosts: null, LogConfig: { Type: 'k8s-file', Config: {} }, Devices: null,
+  };
+}
+
+/** docker: "exec: \"x\": executable file not found" -> 127, permission denied -> 126. */
+function startFailure(message: string): BerthError {
+  if (/executable file not found|no such file or directory/i.test(message)) return new BerthError('runtime', message, { exitCode: 127 });
+  if (/permission denied/i.test(message)) return new BerthError('runtime', message, { exitCode: 126 });
+  return new BerthError('runtime', message);
+}
+
+export class ContainerService {
+  readonly store: ContainerStore;
+
+  constructor(private readonly ctx: EngineContext) {
+    this.store = new ContainerStore(ctx.db);
+  }
+
+  paths(id: string): ContainerPaths {
+    return containerPaths(this.ctx.config, id);
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(req: CreateRequest): Promise<ContainerRecord> {
+    const images = this.ctx.images;
+    let resolved = req.pull === 'always' ? undefined : images.tryResolve(req.image);
+    if (!resolved) {
+      if (req.pull === 'never') throw notFound(`No such image: ${req.image}`);
+      if (!req.pullImage) throw notFound(`No such image: ${req.image}`);
+      await req.pullImage(req.image);
+      resolved = images.resolve(req.image);
+    }
+    const image = resolved.image;
+    const imgCfg = (JSON.parse(image.config) as ImageConfig).config ?? {};
+    const id = randomBytes(32).toString('hex');
+    const uc = req.config;
+    const entrypoint = uc.Entrypoint !== undefined ? uc.Entrypoint : imgCfg.Entrypoint ?? null;
+    // A new entrypoint resets the image's CMD, as in docker.
+    const cmd = uc.Cmd && uc.Cmd.length ? uc.Cmd : uc.Entrypoint !== undefined ? null : imgCfg.Cmd ?? null;
+    const env = [...(imgCfg.Env ?? [])];
+    for (const e of uc.Env ?? []) {
+      const k = e.split('=')[0];
+      const i = env.findIndex((x) => x.split('=')[0] === k);
+      if (i >= 0) env[i] = e;
+      else env.push(e);
+    }
+    const config: CtrConfig = {
+      Hostname: uc.Hostname || id.slice(0, 12),
+      Domainname: uc.Domainname ?? '',
+      User: uc.User ?? imgCfg.User ?? '',
+      AttachStdin: uc.AttachStdin ?? false,
+      AttachStdout: uc.AttachStdout ?? true,
+      AttachStderr: uc.AttachStderr ?? true,
+      ExposedPorts: { ...imgCfg.ExposedPorts, ...uc.ExposedPorts },
+      Tty: uc.Tty ?? false,
+      OpenStdin: uc.OpenStdin ?? false,
+      StdinOnce: uc.StdinOnce ?? false,
+      Env: env,
+      Cmd: cmd,
+      Healthcheck: uc.Healthcheck ?? imgCfg.Healthcheck,
+      Image: req.image,
+      Volumes: { ...imgCfg.Volumes, ...uc.Volumes },
+      WorkingDir: uc.WorkingDir || imgCfg.WorkingDir || '',
+      Entrypoint: entrypoint,
+      OnBuild: null,
+      Labels: { ...imgCfg.Labels, ...uc.Labels },
+      StopSignal: uc.StopSignal ?? imgCfg.StopSignal,
+      ...(uc.StopTimeout !== undefined ? { StopTimeout: uc.StopTimeout } : {}),
+    };
+    if (!(config.Entrypoint?.length || config.Cmd?.length)) throw invalid('No command specified');
+    const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
+    if (hostConfig.NetworkMode === 'default' || hostConfig.NetworkMode === 'bridge' || !hostConfig.NetworkMode) hostConfig.NetworkMode = 'none';
+    if (hostConfig.NetworkMode !== 'none' && hostConfig.NetworkMode !== 'host') throw invalid(`network mode "${hostConfig.NetworkMode}" is not supported yet (use none or host)`);
+    if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') throw invalid('Conflicting options: --restart and --rm');
+    capabilities(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged); // validates names
+    const runtime = hostConfig.Runtime || this.ctx.config.defaultRuntime || (await probeRuntimes(this.ctx.config)).default;
+    if (!runtime) throw new BerthError('runtime', 'no working OCI runtime found (install runc)');
+    runtimeFor(this.ctx.config, runtime);
+    hostConfig.Runtime = runtime;
+    const record: ContainerRecord = { id, name: '', imageId: image.id, image: req.image, created: new Date().toISOString(), config, hostConfig, state: newState(), runtime, restartCount: 0 };
+    const p = this.paths(id);
+    this.sweepExitFiles(p.exitDir);
+    mkdirSync(p.upper, { recursive: true, mode: 0o700 });
+    mkdirSync(p.work, { recursive: true, mode: 0o700 });
+    try {
+      writeTx(this.ctx.db, () => {
+        record.name = req.name ? validateName(req.name) : generateName((n) => this.store.nameTaken(n));
+        this.store.insert(record);
+        this.ctx.events.emit('container', 'create', id, { name: record.name, image: req.image });
+      });
+    } catch (e) {
+      rmSync(p.data, { recursive: true, force: true });
+      throw e;
+    }
+    return record;
+  }
+
+  /** Exit files outlive --rm (an attached `run` reads them); drop those of removed containers after a minute. */
+  private sweepExitFiles(dir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const old = Date.now() - 60_000;
+    for (const n of names) {
+      const f = `${dir}/${n}`;
+      try {
+        if (statSync(f).mtimeMs < old && !this.store.get(n)) rmSync(f, { force: true });
+      } catch {
+        /* raced with another sweep */
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** The record, reconciled with the monitor's exit file and the runtime. */
+  async get(idOrName: string): Promise<ContainerRecord> {
+    return this.reconcile(this.store.resolve(idOrName));
+  }
+
+  async list(all: boolean): Promise<ContainerRecord[]> {
+    const out: ContainerRecord[] = [];
+    for (const c of this.store.all()) {
+      const r = await this.reconcile(c);
+      if (all || r.state.Running || r.state.Paused || r.state.Restarting) out.push(r);
+    }
+    return out;
+  }
+
+  /** A running record whose process is gone becomes exited, with the monitor's exit code. */
+  async reconcile(c: ContainerRecord): Promise<ContainerRecord> {
+    if (!c.state.Running && !c.state.Paused) return c;
+    const code = this.exitCodeOf(c.id);
+    let exitCode: number | undefined = code;
+    let error = '';
+    if (code === undefined) {
+      if (c.state.MonitorPid && pidAlive(c.state.MonitorPid)) return c;
+      const st = await this.runtime(c).state(c.id).catch(() => undefined);
+      if (st && (st.status === 'running' || st.status === 'paused')) return c;
+      exitCode = 255;
+      error = 'the container monitor exited without recording an exit code';
+    }
+    const state = { ...c.state, Status: 'exited' as const, Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode!, Error: error, FinishedAt: new Date().toISOString(), OOMKilled: existsSync(`${this.paths(c.id).bundle}/oom`) };
+    this.store.setState(c.id, state);
+    return { ...c, state };
+  }
+
+  runtime(c: ContainerRecord): OciRuntime {
+    return runtimeFor(this.ctx.config, c.runtime);
+  }
+
+  // ---------------------------------------------------------------- start
+
+  private async mountRootfs(c: ContainerRecord, p: ContainerPaths): Promise<void> {
+    const image = this.ctx.images.get(c.imageId);
+    if (!image) throw notFound(`image ${c.imageId} of container ${c.name} is gone`);
+    const cfg = JSON.parse(image.config) as ImageConfig;
+    const chains = chainIds(cfg.rootfs?.diff_ids ?? []);
+    for (const ch of chains) if (!this.ctx.snapshots.has(ch)) throw notFound(`layer ${ch} of image ${c.imageId} is missing from the store`);
+    let lowers = chains.map((ch) => `${ch.slice(7)}/diff`).reverse();
+    if (!lowers.length) {
+      const empty = `${p.data}/empty`;
+      mkdirSync(empty, { recursive: true });
+      lowers = [empty];
+    }
+    mkdirSync(p.rootfs, { recursive: true, mode: 0o755 });
+    await unmount(p.rootfs);
+    await mountOverlay(p.rootfs, lowers, p.upper, p.work, this.ctx.snapshots.dir);
+  }
+
+  private writeEtc(c: ContainerRecord, p: ContainerPaths): void {
+    writeFileSync(p.hostname, `${c.config.Hostname}\n`);
+    const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `127.0.1.1\t${c.config.Hostname}`];
+    for (const h of c.hostConfig.ExtraHosts ?? []) {
+      const i = h.lastIndexOf(':');
+      if (i <= 0) throw invalid(`invalid --add-host "${h}": use host:ip`);
+      hosts.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+    }
+    writeFileSync(p.hosts, hosts.join('\n') + '\n');
+    let resolv = '';
+    try {
+      resolv = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      /* none on the host */
+    }
+    writeFileSync(p.resolvConf, resolv);
+  }
+
+  private selfCommand(): string[] {
+    const cfg = this.ctx.config;
+    return [process.execPath, process.argv[1], '--root', cfg.root, '--runroot', cfg.runroot, ...(existsSync(cfg.configPath) ? ['--config', cfg.configPath] : []), 'container', 'cleanup'];
+  }
+
+  async start(idOrName: string): Promise<ContainerRecord> {
+    const c = await this.get(idOrName);
+    if (c.state.Running) return c;
+    const p = this.paths(c.id);
+    const rt = this.runtime(c);
+    try {
+      await rt.delete(c.id);
+      rmSync(p.exitFile, { force: true });
+      mkdirSync(p.exitDir, { recursive: true, mode: 0o700 });
+      await this.mountRootfs(c, p);
+      this.writeEtc(c, p);
+      const user = resolveUser(p.rootfs, c.config.User ?? '');
+      const env = [...(c.config.Env ?? [])];
+      if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
+      if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${c.config.Hostname}`);
+      if (c.config.Tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+      if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+      const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+      const spec = buildSpec(
+        { record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: `/berth/${c.id}` },
+        (file) => JSON.parse(readFileSync(file, 'utf8')),
+      );
+      writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
+      const mon = await launchMonitor({
+        id: c.id, name: c.name, bundle: p.bundle, runtime: rt, logPath: p.log, logDriver: c.hostConfig.LogConfig.Type,
+        logMaxSize: Number(c.hostConfig.LogConfig.Config['max-size'] ?? LOG_MAX_SIZE),
+        exitDir: p.exitDir, exitCommand: [...this.selfCommand(), c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
+      });
+      await rt.start(c.id);
+      const state = { ...c.state, Status: 'running' as const, Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      delete state.ManuallyStopped;
+      this.store.setState(c.id, state);
+      this.ctx.events.emit('container', 'start', c.id, { name: c.name, image: c.image });
+      return { ...c, state };
+    } catch (e) {
+      await rt.delete(c.id).catch(() => undefined);
+      await unmount(p.rootfs).catch(() => undefined);
+      const msg = (e as Error).message;
+      this.store.setState(c.id, { ...c.state, Status: c.state.Status === 'created' ? 'created' : 'exited', Error: msg, ExitCode: 128 });
+      throw e instanceof BerthError && e.kind !== 'runtime' ? e : startFailure(msg);
+    }
+  }
+
+  // ---------------------------------------------------------------- stop, kill, wait
+
+  async kill(idOrName: string, signal = 'SIGKILL'): Promise<ContainerRecord> {
+    const c = await this.get(idOrName);
+    if (!c.state.Running) throw conflict(`Cannot kill container: ${idOrName}: container ${c.id} is not running`);
+    await this.runtime(c).kill(c.id, signal);
+    this.ctx.events.emit('container', 'kill', c.id, { name: c.name, signal });
+    return c;
+  }
+
+  /** The exit code conmon recorded, read straight from its file (it outlives --rm removal). */
+  exitCodeOf(id: string): number | undefined {
+    try {
+      const v = readFileSync(this.paths(id).exitFile, 'utf8').trim();
+      return v === '' ? undefined : Number(v);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Resolves with the exit code once the container is no longer running. */
+  async wait(idOrName: string, timeoutMs = Infinity): Promise<number> {
+    const start = Date.now();
+    let c = await this.get(idOrName);
+    while (c.state.Running || c.state.Restarting) {
+      if (Date.now() - start > timeoutMs) throw new BerthError('unavailable', `timed out waiting for ${idOrName}`);
+      await new Promise((r) => setTimeout(r, 50));
+      const next = this.store.get(c.id);
+      if (!next) return c.state.ExitCode;
+      c = await this.reconcile(next);
+    }
+    return c.state.ExitCode;
+  }
+
+  async stop(idOrName: string, timeoutSec?: number, signalOverride?: string): Promise<ContainerRecord> {
+    let c = await this.get(idOrName);
+    this.store.setState(c.id, { ...c.state, ManuallyStopped: true });
+    if (!c.state.Running) return c;
+    const t = timeoutSec ?? c.config.StopTimeout ?? 10;
+    const rt = this.runtime(c);
+    const signal = signalOverride || c.config.StopSignal || 'SIGTERM';
+    await rt.kill(c.id, signal).catch((e: Error) => log.debug(`stop: ${e.message}`));
+    try {
+      await this.wait(c.id, t * 1000);
+    } catch {
+      await rt.kill(c.id, 'SIGKILL', true).catch((e: Error) => log.debug(`stop: ${e.message}`));
+      await this.wait(c.id, 10_000);
+    }
+    c = await this.get(c.id);
+    this.ctx.events.emit('container', 'stop', c.id, { name: c.name });
+    return c;
+  }
+
+  // ---------------------------------------------------------------- exec
+
+  /** Run a process in a running container through the runtime; resolves with its exit code. */
+  async exec(idOrName: string, o: { cmd: string[]; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; detach: boolean; privileged: boolean }): Promise<number> {
+    const c = await this.get(idOrName);
+    if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
+    if (c.state.Paused) throw conflict(`container ${c.id} is paused, unpause the container before exec`);
+    if (!o.cmd.length) throw invalid('No command specified');
+    const p = this.paths(c.id);
+    const user = resolveUser(p.rootfs, o.user ?? c.config.User ?? '');
+    const env = [...(c.config.Env ?? [])];
+    if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
+    for (const e of o.env) {
+      const k = e.split('=')[0];
+      const i = env.findIndex((x) => x.split('=')[0] === k);
+      if (i >= 0) env[i] = e;
+      else env.push(e);
+    }
+    if (o.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const caps = capabilities(c.hostConfig.CapAdd ?? [], c.hostConfig.CapDrop ?? [], c.hostConfig.Privileged || o.privileged);
+    const spec = JSON.parse(readFileSync(`${p.bundle}/config.json`, 'utf8')) as { process: Record<string, unknown> };
+    const proc = {
+      ...spec.process,
+      terminal: o.tty,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      args: o.cmd,
+      env,
+      cwd: o.workdir || c.config.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+    };
+    const file = `${p.bundle}/exec-${randomBytes(6).toString('hex')}.json`;
+    writeFileSync(file, JSON.stringify(proc));
+    this.ctx.events.emit('container', `exec_start: ${o.cmd.join(' ')}`, c.id, { name: c.name });
+    try {
+      return await this.runtime(c).exec(c.id, file, { tty: o.tty, detach: o.detach, stdio: [o.interactive || o.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  // ---------------------------------------------------------------- exit and removal
+
+  /**
+   * Runs when a container's process has exited (conmon's exit command) and from stop/rm:
+   * records the exit, releases the runtime and the rootfs mount, then restarts or removes
+   * the container as its policy says. Safe to run more than once.
+   */
+  async cleanup(idOrName: string): Promise<void> {
+    let c: ContainerRecord;
+    try {
+      c = await this.get(idOrName);
+    } catch {
+      return;
+    }
+    if (c.state.Running) return;
+    const p = this.paths(c.id);
+    await this.runtime(c).delete(c.id).catch(() => undefined);
+    await unmount(p.rootfs);
+    this.ctx.events.emit('container', 'die', c.id, { name: c.name, exitCode: String(c.state.ExitCode) });
+    const policy = c.hostConfig.RestartPolicy;
+    const manual = c.state.ManuallyStopped;
+    const restart = !manual && (policy.Name === 'always' || policy.Name === 'unless-stopped' || (policy.Name === 'on-failure' && c.state.ExitCode !== 0 && (policy.MaximumRetryCount === 0 || c.restartCount < policy.MaximumRetryCount)));
+    if (restart) {
+      this.store.setState(c.id, { ...c.state, Status: 'restarting', Restarting: true }, c.restartCount + 1);
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** c.restartCount, 5000)));
+      const again = this.store.get(c.id);
+      if (!again || again.state.ManuallyStopped) return;
+      this.store.setState(c.id, { ...again.state, Restarting: false, Status: 'exited' });
+      await this.start(c.id).catch((e: Error) => log.warn(`restarting ${c.name}: ${e.message}`));
+      return;
+    }
+    if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true });
+  }
+
+  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<string> {
+    let c = await this.get(idOrName);
+    if (c.state.Running || c.state.Paused) {
+      if (!opts.force) throw conflict(`cannot remove container "${c.name}": container is running: stop the container before removing or force remove`);
+      this.store.setState(c.id, { ...c.state, ManuallyStopped: true });
+      await this.runtime(c).kill(c.id, 'SIGKILL', true).catch(() => undefined);
+      await this.wait(c.id, 10_000).catch(() => undefined);
+      c = await this.get(c.id);
+    }
+    const p = this.paths(c.id);
+    await this.runtime(c).delete(c.id).catch(() => undefined);
+    await unmount(p.rootfs);
+    // The monitor's cleanup and an attached `run --rm` may both get here: one deletes the row.
+    if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });
+    rmSync(p.bundle, { recursive: true, force: true });
+    rmSync(p.data, { recursive: true, force: true });
+    return c.id;
+  }
+}
+

@@ -1,0 +1,85 @@
+// An OCI runtime (runc, crun, runsc, ...) driven through its command line. Each berth root
+// gets its own runtime state directory, so separate roots never see each other's containers.
+import { execFile, spawn, type StdioOptions } from 'node:child_process';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { BerthError, invalid } from '../errors.js';
+import type { Config } from '../config.js';
+import { findOnPath } from '../platform/runtimes.js';
+
+export interface RuntimeState {
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  pid: number;
+}
+
+export class OciRuntime {
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    /** global flags, before the subcommand */
+    readonly globalArgs: string[],
+  ) {}
+
+  private run(args: string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      execFile(this.path, [...this.globalArgs, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new BerthError('runtime', `${this.name} ${args[0]}: ${(stderr || err.message).trim()}`));
+        else resolve({ stdout, stderr });
+      });
+    });
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    try {
+      const { stdout } = await this.run(['state', id]);
+      const s = JSON.parse(stdout) as { status: RuntimeState['status']; pid: number };
+      return { status: s.status, pid: s.pid };
+    } catch (e) {
+      if (/does not exist|not found|no such/i.test(String((e as Error).message))) return undefined;
+      throw e;
+    }
+  }
+
+  start(id: string): Promise<unknown> {
+    return this.run(['start', id]);
+  }
+
+  kill(id: string, signal: string, all = false): Promise<unknown> {
+    return this.run(['kill', ...(all ? ['--all'] : []), id, signal]);
+  }
+
+  pause(id: string): Promise<unknown> {
+    return this.run(['pause', id]);
+  }
+
+  resume(id: string): Promise<unknown> {
+    return this.run(['resume', id]);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.run(['delete', '--force', id]).catch((e: Error) => {
+      if (!/does not exist|not found|no such/i.test(e.message)) throw e;
+    });
+  }
+
+  /** `runtime exec` in the foreground, with the caller's stdio; resolves with the exit code. */
+  exec(id: string, processJson: string, opts: { tty: boolean; detach: boolean; stdio: StdioOptions }): Promise<number> {
+    const args = [...this.globalArgs, 'exec', '--process', processJson, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id];
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.path, args, { stdio: opts.stdio });
+      child.on('error', (e) => reject(new BerthError('runtime', `${this.name} exec: ${e.message}`)));
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 255)));
+    });
+  }
+}
+
+/** The runtime a container asked for (or the configured/auto-detected default). */
+export function runtimeFor(config: Config, name: string): OciRuntime {
+  const configured = config.runtimes[name];
+  const path = findOnPath(configured?.path ?? name);
+  if (!path || (!configured && !['runc', 'crun', 'runsc', 'kata-runtime', 'youki'].includes(name))) {
+    throw invalid(`unknown or missing runtime "${name}": install it or name it in the config file under [runtimes.${name}]`);
+  }
+  const stateDir = join(config.runroot, 'runtime', name);
+  return new OciRuntime(name, path, ['--root', stateDir, ...(configured?.args ?? [])]);
+}

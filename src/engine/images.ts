@@ -170,6 +170,14 @@ export class ImageService {
       }
       for (const u of res.untagged) this.ctx.events.emit('image', 'untag', img.id, { name: u });
       if (deletedId) {
+        const users = this.containersUsing(deletedId);
+        if (users.length) {
+          if (!opts.force) throw conflict(`conflict: unable to delete ${shortId(deletedId)} (must be forced) - image is being used by container ${users[0].slice(0, 12)}`);
+          // Forced: the references go, the image stays (dangling) while a container needs it.
+          deletedId = undefined;
+        }
+      }
+      if (deletedId) {
         this.ctx.images.delete(deletedId);
         this.ctx.events.emit('image', 'delete', deletedId, {});
         res.deleted.push(deletedId);
@@ -182,6 +190,10 @@ export class ImageService {
       res.reclaimed = gc.bytes;
     }
     return res;
+  }
+
+  private containersUsing(imageId: string): string[] {
+    return (this.ctx.db.prepare('SELECT id FROM containers WHERE image_id = ?').all(imageId) as Array<{ id: string }>).map((r) => r.id);
   }
 
   history(name: string): Array<{ id: string; created: number; createdBy: string; size: number; comment: string; tags: string[] }> {
@@ -213,6 +225,7 @@ export class ImageService {
     writeTx(this.ctx.db, () => {
       for (const r of this.ctx.images.listAll()) {
         if (!all && !isDangling(r)) continue;
+        if (this.containersUsing(r.id).length) continue;
         if (until && !until.every((t) => createdMs(r.config) < t)) continue;
         const labels = r.config.config?.Labels;
         if (!(f.get('label') ?? []).every((l) => labelMatches(labels, l))) continue;

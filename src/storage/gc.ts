@@ -67,6 +67,7 @@ function referenced(db: Database, content: ContentStore): { blobs: Set<string>; 
     for (const c of chainIds(cfg.rootfs?.diff_ids ?? [])) snaps.add(c);
   }
   for (const r of db.prepare('SELECT digest FROM repo_digests').all() as Array<{ digest: string }>) blobs.add(r.digest);
+  // (Images used by containers are never deleted, so their snapshots stay referenced above.)
   for (const l of db.prepare('SELECT id, pid FROM leases').all() as Array<{ id: string; pid: number }>) {
     if (!pidAlive(l.pid)) {
       db.prepare('DELETE FROM leases WHERE id = ?').run(l.id);

@@ -1,0 +1,203 @@
+// Containers end to end with real runc under conmon, on an image made from busybox-static.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+
+const boxes = sandboxes();
+let sb: Sandbox;
+let work: string;
+const IMG = 'test/busybox:1';
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'berth-ctr-'));
+  const { tar } = await makeTar([
+    ...busyboxEntries(readFileSync(BUSYBOX_PATH), { passwd: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000:app:/home/app:/bin/sh\n', group: 'root:x:0:\napp:x:1000:\nextra:x:2000:app\n' }),
+    { path: 'home/app/', type: 'directory', uid: 1000, gid: 1000 },
+  ]);
+  writeFileSync(join(work, 'rootfs.tar'), tar);
+  sb = boxes.fresh();
+  await ok(sb, ['import', '-c', 'CMD ["sh"]', '-c', 'ENV FROM_IMAGE=yes', join(work, 'rootfs.tar'), IMG]);
+});
+
+after(async () => {
+  // Remove every container (and so every mount and monitor) the tests made.
+  if (sb) {
+    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await sb.run(['rm', '-f', ...ids]);
+  }
+  boxes.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('run in the foreground', () => {
+  test('stdout and stderr stay apart, the exit code is the container\'s, --rm removes it', async () => {
+    const r = await sb.run(['run', '--rm', IMG, 'sh', '-c', 'echo out; echo err >&2; echo $FROM_IMAGE; exit 3']);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'out\nyes\n');
+    assert.equal(r.stderr, 'err\n');
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('exit codes: 125 for berth, 127 for a missing command, 126 for one that cannot run', async () => {
+    const missing = await sb.run(['run', '--rm', IMG, 'no-such-command']);
+    assert.equal(missing.code, 127, missing.stderr);
+    assert.match(missing.stderr, /executable file not found/);
+    const notExec = await sb.run(['run', '--rm', IMG, '/etc/passwd']);
+    assert.equal(notExec.code, 126, notExec.stderr);
+    const badFlag = await sb.run(['run', '--bogus', IMG]);
+    assert.equal(badFlag.code, 125);
+    const noImage = await sb.run(['run', '--pull', 'never', 'no/such:image', 'true']);
+    assert.equal(noImage.code, 125);
+    assert.match(noImage.stderr, /No such image: no\/such:image/);
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '', 'failed runs with --rm leave nothing');
+  });
+
+  test('user, workdir, env, hostname, entrypoint are applied', async () => {
+    // busybox-static resolves no names, so ids are compared as numbers.
+    const out = await ok(sb, ['run', '--rm', '-u', 'app', '-w', '/home/app', '-e', 'A=1', '--hostname', 'boat', IMG, 'sh', '-c', 'id -u; id -g; id -G; pwd; echo $A $HOME; hostname']);
+    assert.equal(out, '1000\n1000\n1000 2000\n/home/app\n1 /home/app\nboat\n');
+    assert.equal(await ok(sb, ['run', '--rm', '-u', '1000:2000', IMG, 'sh', '-c', 'id -u; id -g']), '1000\n2000\n');
+    const nouser = await sb.run(['run', '--rm', '-u', 'ghost', IMG, 'true']);
+    assert.equal(nouser.code, 125);
+    assert.match(nouser.stderr, /unable to find user ghost/);
+    assert.equal(await ok(sb, ['run', '--rm', '--entrypoint', 'echo', IMG, 'from', 'entrypoint']), 'from entrypoint\n');
+  });
+});
+
+describe('secure defaults', () => {
+  test('docker\'s capability set, seccomp on, no new privileges when asked, masked /proc paths', async () => {
+    const status = await ok(sb, ['run', '--rm', IMG, 'cat', '/proc/self/status']);
+    assert.match(status, /^CapEff:\s+00000000a80425fb$/m);
+    assert.match(status, /^Seccomp:\s+2$/m);
+    assert.match(status, /^NoNewPrivs:\s+0$/m);
+    const nnp = await ok(sb, ['run', '--rm', '--security-opt', 'no-new-privileges', IMG, 'cat', '/proc/self/status']);
+    assert.match(nnp, /^NoNewPrivs:\s+1$/m);
+    const dropped = await ok(sb, ['run', '--rm', '--cap-drop', 'ALL', IMG, 'cat', '/proc/self/status']);
+    assert.match(dropped, /^CapEff:\s+0000000000000000$/m);
+    // Masked paths read as empty (those this kernel has).
+    assert.equal(await ok(sb, ['run', '--rm', IMG, 'sh', '-c', 'cat /proc/keys | wc -c; ls /proc/acpi | wc -l']), '0\n0\n');
+    const sysrq = await sb.run(['run', '--rm', IMG, 'sh', '-c', 'echo h > /proc/sysrq-trigger']);
+    assert.notEqual(sysrq.code, 0, '/proc/sysrq-trigger is read-only');
+    const chown = await sb.run(['run', '--rm', '--cap-drop', 'CHOWN', IMG, 'chown', '1000', '/tmp']);
+    assert.notEqual(chown.code, 0, 'chown refused without CAP_CHOWN');
+    const unshare = await sb.run(['run', '--rm', IMG, 'unshare', '-U', 'true']);
+    assert.notEqual(unshare.code, 0, 'no new user namespaces under the default seccomp profile');
+    const unconfined = await ok(sb, ['run', '--rm', '--security-opt', 'seccomp=unconfined', IMG, 'cat', '/proc/self/status']);
+    assert.match(unconfined, /^Seccomp:\s+0$/m);
+  });
+
+  test('--read-only and --tmpfs', async () => {
+    const ro = await sb.run(['run', '--rm', '--read-only', IMG, 'touch', '/x']);
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.stderr, /Read-only file system/);
+    assert.equal(await ok(sb, ['run', '--rm', '--read-only', '--tmpfs', '/scratch', IMG, 'sh', '-c', 'echo ok > /scratch/f && cat /scratch/f']), 'ok\n');
+  });
+
+  test('limits are visible in the container\'s cgroup files', async () => {
+    const mem = await ok(sb, ['run', '--rm', '-m', '64m', '--pids-limit', '50', IMG, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max']);
+    assert.deepEqual(mem.trim().split('\n'), ['67108864', '50']);
+  });
+
+  test('rlimits never above berth\'s own hard limits', async () => {
+    const out = await ok(sb, ['run', '--rm', IMG, 'sh', '-c', 'ulimit -n']);
+    const own = Number(/Max open files\s+\d+\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))![1]);
+    assert.equal(Number(out.trim()), Math.min(own, 1048576));
+  });
+});
+
+describe('detached containers', () => {
+  test('run -d, ps, logs, exec, stop, start, rm', async () => {
+    const id = (await ok(sb, ['run', '-d', '--name', 'web', '-l', 'role=test', IMG, 'sh', '-c', 'echo started; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done'])).trim();
+    assert.match(id, /^[a-f0-9]{64}$/);
+    const ps = await ok(sb, ['ps', '--format', '{{.Names}} {{.State}} {{.Label "role"}}']);
+    assert.equal(ps, 'web running test\n');
+    assert.match(await ok(sb, ['ps']), /^[a-f0-9]{12}\s+test\/busybox:1\s+"sh -c 'echo start…"|^CONTAINER ID/m);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await ok(sb, ['logs', 'web']), 'started\n');
+    const exec = await sb.run(['exec', '-e', 'X=2', '-u', '1000', 'web', 'sh', '-c', 'echo $X $(id -u); exit 5']);
+    assert.equal(exec.code, 5);
+    assert.equal(exec.stdout, '2 1000\n');
+    const inspect = JSON.parse(await ok(sb, ['inspect', 'web']))[0];
+    assert.equal(inspect.Id, id);
+    assert.equal(inspect.Name, '/web');
+    assert.equal(inspect.State.Running, true);
+    assert.ok(inspect.State.Pid > 0);
+    assert.equal(inspect.Config.Labels.role, 'test');
+    assert.equal(await ok(sb, ['stop', 'web']), 'web\n');
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'web']), 'exited 0\n');
+    assert.match(await ok(sb, ['logs', 'web']), /started\nbye\n/);
+    const rmRunning = await ok(sb, ['start', 'web']);
+    assert.equal(rmRunning, 'web\n');
+    const refused = await sb.run(['rm', 'web']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /container is running: stop the container before removing or force remove/);
+    assert.equal(await ok(sb, ['rm', '-f', 'web']), 'web\n');
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('a name conflict is refused with code 125', async () => {
+    await ok(sb, ['create', '--name', 'dup', IMG, 'true']);
+    const r = await sb.run(['create', '--name', 'dup', IMG, 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /The container name "\/dup" is already in use/);
+    await ok(sb, ['rm', 'dup']);
+  });
+
+  test('wait returns the exit code; kill -s; a container survives the berth that started it', async () => {
+    await ok(sb, ['run', '-d', '--name', 'waiter', IMG, 'sh', '-c', 'sleep 0.5; exit 9']);
+    assert.equal(await ok(sb, ['wait', 'waiter']), '9\n');
+    // PID 1 ignores signals it has no handler for, so the container traps TERM itself.
+    await ok(sb, ['run', '-d', '--name', 'killme', IMG, 'sh', '-c', 'trap "exit 143" TERM; while :; do sleep 0.1; done']);
+    assert.match(await ok(sb, ['ps', '--format', '{{.Status}}', '--filter', 'name=^killme$']), /^Up /);
+    await ok(sb, ['kill', '-s', 'TERM', 'killme']);
+    assert.equal(await ok(sb, ['wait', 'killme']), '143\n');
+    await ok(sb, ['rm', 'waiter', 'killme']);
+  });
+
+  test('20 `run -d` at once from separate processes: all succeed, unique names, no lost records', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => sb.run(['run', '-d', IMG, 'sleep', '30'])));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const names = (await ok(sb, ['ps', '--format', '{{.Names}}'])).trim().split('\n');
+    assert.equal(names.length, 20);
+    assert.equal(new Set(names).size, 20);
+    const ids = results.map((r) => r.stdout.trim());
+    await ok(sb, ['rm', '-f', ...ids]);
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('restart policy on-failure:2 restarts twice, then leaves it exited', async () => {
+    await ok(sb, ['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', IMG, 'sh', '-c', 'exit 1']);
+    const deadline = Date.now() + 15_000;
+    let info = '';
+    while (Date.now() < deadline) {
+      info = await ok(sb, ['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'flaky']);
+      if (info === '2 exited\n') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(info, '2 exited\n');
+    await ok(sb, ['rm', 'flaky']);
+  });
+
+  test('rmi refuses an image a container uses', async () => {
+    await ok(sb, ['create', '--name', 'user-of-image', IMG, 'true']);
+    const r = await sb.run(['rmi', IMG]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /image is being used by container/);
+    await ok(sb, ['rm', 'user-of-image']);
+  });
+
+  test('bind mounts, read-only ones too', async () => {
+    const dir = join(work, 'shared');
+    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'in.txt'), 'from host\n');
+    assert.equal(await ok(sb, ['run', '--rm', '-v', `${dir}:/data`, IMG, 'sh', '-c', 'cat /data/in.txt; echo back > /data/out.txt']), 'from host\n');
+    assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'back\n');
+    const ro = await sb.run(['run', '--rm', '-v', `${dir}:/data:ro`, IMG, 'touch', '/data/x']);
+    assert.notEqual(ro.code, 0);
+    assert.ok(!existsSync(join(dir, 'x')));
+  });
+});

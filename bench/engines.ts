@@ -1,7 +1,8 @@
 // The engines under measurement, behind one small interface: berth (always), docker (when
 // a daemon answers or one can be started) and podman (when installed). berth and podman
 // keep their stores in temp dirs owned by the harness; docker uses the system store, and
-// the harness only ever removes images carrying its own label (berth.bench=...).
+// the harness only ever removes images carrying its own label (berth.bench=...) and
+// containers labelled berth.bench=1 (every container a scenario makes carries it).
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ export const ENGINE_NAMES: readonly EngineName[] = ['berth', 'docker', 'podman']
 
 /** Label that every generated image carries; docker clean-up is limited to it. */
 export const BENCH_LABEL = 'berth.bench';
+/** Label (key=value) of every container the scenarios create, on every engine. */
+export const CONTAINER_LABEL = `${BENCH_LABEL}=1`;
 
 export interface Engine {
   readonly name: EngineName;
@@ -39,6 +42,34 @@ const PULL_TIMEOUT = 10 * 60_000;
 
 export async function exec(engine: Engine, args: string[], timeoutMs = PULL_TIMEOUT): Promise<CmdResult> {
   return check(engine.argv(args), { timeoutMs });
+}
+
+/** Full IDs of the engine's containers labelled berth.bench=1, in any state. */
+export async function benchContainers(engine: Engine): Promise<string[]> {
+  const r = await exec(engine, ['ps', '-a', '-q', '--no-trunc', '--filter', `label=${CONTAINER_LABEL}`], 120_000);
+  return [...new Set(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean))];
+}
+
+/** `rm -f` of the given containers, running or not, 50 at a time. */
+export async function removeContainers(engine: Engine, ids: readonly string[]): Promise<void> {
+  // podman's `rm -f` waits 10 s for a container to stop on SIGTERM (which `sleep` as PID 1
+  // ignores) before it kills it; docker's (and berth's) kill at once.
+  const force = engine.name === 'podman' ? ['rm', '-f', '-t', '0'] : ['rm', '-f'];
+  for (let i = 0; i < ids.length; i += 50) await exec(engine, [...force, ...ids.slice(i, i + 50)], 10 * 60_000);
+}
+
+/** Removes every container labelled berth.bench=1 (for docker: only those, never others). */
+export async function removeBenchContainers(engine: Engine): Promise<void> {
+  await removeContainers(engine, await benchContainers(engine));
+}
+
+/** removeBenchContainers() at exit: logs a failure instead of throwing. */
+async function cleanUpContainers(engine: Engine): Promise<void> {
+  try {
+    await removeBenchContainers(engine);
+  } catch (e) {
+    log(`${engine.name}: container clean-up failed: ${errorMessage(e)}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -81,6 +112,8 @@ class BerthEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    // Containers left by a scenario that could not clean up: their monitors would outlive the store.
+    if (existsSync(this.root)) await cleanUpContainers(this);
     await removeTree(this.base);
   }
 }
@@ -138,7 +171,10 @@ class PodmanEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    if (existsSync(join(this.base, 'root'))) await run(this.argv(['rmi', '-af']), { timeoutMs: 5 * 60_000 });
+    if (existsSync(join(this.base, 'root'))) {
+      await cleanUpContainers(this);
+      await run(this.argv(['rmi', '-af']), { timeoutMs: 5 * 60_000 });
+    }
     await removeTree(this.base);
   }
 }
@@ -186,6 +222,7 @@ class DockerEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    await cleanUpContainers(this);
     try {
       await this.resetStore();
     } catch (e) {

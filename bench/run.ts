@@ -11,7 +11,7 @@ import { ENGINE_NAMES, setUpEngines, DEFAULT_BERTH, type Engine, type EngineName
 import { prepareImages, pushImage } from './images.js';
 import { startRegistry, REGISTRY_BIN } from './registry.js';
 import { scenarios } from './scenarios/index.js';
-import type { BenchContext, Scenario, Target } from './scenarios/types.js';
+import type { BenchContext, Scenario, Target, Unit } from './scenarios/types.js';
 import {
   benchDir,
   errorMessage,
@@ -44,7 +44,7 @@ options:
 interface SubjectResult {
   name: string;
   engine?: EngineName;
-  /** Seconds of each successful timed run, in order. */
+  /** The value of each successful timed run (seconds, or the scenario's unit), in order. */
   runs: number[];
   median: number | null;
   min: number | null;
@@ -57,10 +57,11 @@ interface ScenarioResult {
   name: string;
   summary: string;
   target: Target;
+  unit: Unit;
   subjects: SubjectResult[];
   /** berth's median / each other subject's median. */
   ratios: Record<string, number>;
-  /** The peer the target compares with (the fastest of target.against measured). */
+  /** The peer a relative target compares with (the fastest of target.against measured). */
   reference: string | null;
   ratio: number | null;
   verdict: Verdict;
@@ -69,6 +70,7 @@ interface ScenarioResult {
 
 async function measure(scn: Scenario, ctx: BenchContext): Promise<ScenarioResult> {
   log(`scenario ${scn.name}: ${scn.summary}`);
+  const unit = scn.unit ?? 's';
   const state = scn.subjects(ctx).map((s) => ({ s, runs: [] as number[], error: undefined as string | undefined }));
   for (const st of state) {
     if (!st.s.setup) continue;
@@ -93,9 +95,10 @@ async function measure(scn: Scenario, ctx: BenchContext): Promise<ScenarioResult
         await syncDisks();
         const t0 = process.hrtime.bigint();
         const own = await st.s.run(i);
-        const seconds = typeof own === 'number' ? own : Number(process.hrtime.bigint() - t0) / 1e9;
-        if (i >= 0) st.runs.push(seconds);
-        log(`${scn.name} ${st.s.name}: ${label}: ${seconds.toFixed(3)} s`);
+        if (typeof own !== 'number' && unit !== 's') throw new Error(`measured no value in ${unit}`);
+        const value = typeof own === 'number' ? own : Number(process.hrtime.bigint() - t0) / 1e9;
+        if (i >= 0) st.runs.push(value);
+        log(`${scn.name} ${st.s.name}: ${label}: ${fmtValue(value, unit)}`);
       } catch (e) {
         st.error = `${label}: ${errorMessage(e)}`;
         log(`${scn.name} ${st.s.name}: ${st.error}`);
@@ -122,18 +125,31 @@ async function measure(scn: Scenario, ctx: BenchContext): Promise<ScenarioResult
 }
 
 function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
+  const unit = scn.unit ?? 's';
+  const target = scn.target;
   const berth = subjects.find((s) => s.engine === 'berth');
   const ratios: Record<string, number> = {};
   if (berth?.median != null)
     for (const s of subjects) if (s !== berth && s.median != null) ratios[s.name] = berth.median / s.median;
+  const base = { name: scn.name, summary: scn.summary, target, unit, subjects, ratios };
+  if (!berth) return { ...base, reference: null, ratio: null, verdict: 'n/a', note: 'berth not measured' };
+  if ('max' in target) {
+    // An absolute bound: the peers' lines are for reference only.
+    if (berth.median == null) return { ...base, reference: null, ratio: null, verdict: 'FAIL', note: 'berth failed' };
+    return {
+      ...base,
+      reference: null,
+      ratio: null,
+      verdict: berth.median <= target.max ? 'PASS' : 'FAIL',
+      note: `${fmtValue(berth.median, unit)}, limit ${fmtValue(target.max, unit)}`,
+    };
+  }
   const peers = subjects
-    .filter((s) => s.engine && scn.target.against.includes(s.engine) && s.median != null)
+    .filter((s) => s.engine && target.against.includes(s.engine) && s.median != null)
     .sort((a, b) => a.median! - b.median!);
   const reference = peers[0] ?? null;
-  const base = { name: scn.name, summary: scn.summary, target: scn.target, subjects, ratios };
-  if (!berth) return { ...base, reference: null, ratio: null, verdict: 'n/a', note: 'berth not measured' };
   if (!reference)
-    return { ...base, reference: null, ratio: null, verdict: 'n/a', note: `no peer measured (${scn.target.against.join(', ')})` };
+    return { ...base, reference: null, ratio: null, verdict: 'n/a', note: `no peer measured (${target.against.join(', ')})` };
   if (berth.median == null)
     return { ...base, reference: reference.name, ratio: null, verdict: 'FAIL', note: 'berth failed' };
   const ratio = berth.median / reference.median!;
@@ -141,7 +157,7 @@ function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
     ...base,
     reference: reference.name,
     ratio,
-    verdict: ratio <= scn.target.ratio ? 'PASS' : 'FAIL',
+    verdict: ratio <= target.ratio ? 'PASS' : 'FAIL',
     note: `${ratio.toFixed(2)} x ${reference.name}`,
   };
 }
@@ -150,8 +166,14 @@ function fmt(n: number | null | undefined, digits = 3): string {
   return n == null || Number.isNaN(n) ? '-' : n.toFixed(digits);
 }
 
+/** A measured value with its unit: seconds to the millisecond, kB whole. */
+function fmtValue(n: number | null | undefined, unit: Unit): string {
+  if (n == null || Number.isNaN(n)) return '-';
+  return unit === 's' ? `${n.toFixed(3)} s` : `${n.toFixed(0)} ${unit}`;
+}
+
 function table(results: ScenarioResult[], runs: number): string {
-  const head = ['scenario', 'engine', 'median s', 'min s', 'runs', 'berth/x', 'target', 'verdict'];
+  const head = ['scenario', 'engine', 'median', 'min', 'runs', 'berth/x', 'target', 'verdict'];
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const r of results) {
@@ -160,8 +182,8 @@ function table(results: ScenarioResult[], runs: number): string {
       rows.push([
         r.name,
         s.name,
-        s.median == null ? (s.error ? 'ERROR' : '-') : fmt(s.median),
-        fmt(s.min),
+        s.median == null ? (s.error ? 'ERROR' : '-') : fmtValue(s.median, r.unit),
+        fmtValue(s.min, r.unit),
         `${s.runs.length}/${runs}`,
         isBerth ? '' : fmt(r.ratios[s.name], 2),
         isBerth ? `${r.target.text}` : '',

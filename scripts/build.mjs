@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr'];
+const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket'];
 
 function walk(dir) {
   const out = [];

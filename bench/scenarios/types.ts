@@ -27,15 +27,17 @@ export interface Subject {
   /** Untimed, before each run (warm-up runs have negative numbers). */
   before?(run: number): Promise<void>;
   /**
-   * The timed work; throws on failure. It may return the seconds it measured itself (the
-   * wall time of the one command it ran), otherwise the harness times the whole call.
+   * The measured work; throws on failure. It may return the value it measured itself: the
+   * seconds of the command(s) it ran or, for a scenario whose unit is not seconds, the
+   * value in that unit (it must then return one). Otherwise the harness times the call.
    */
   run(run: number): Promise<number | void>;
   /** Untimed, once, after the last run (also after a failure). */
   teardown?(): Promise<void>;
 }
 
-export interface Target {
+/** berth's median compared with the best peer's median. */
+export interface RelativeTarget {
   /** e.g. "berth <= 0.5 x min(docker, podman)". */
   text: string;
   /** berth's median divided by the reference peer's median must not exceed this. */
@@ -44,9 +46,24 @@ export interface Target {
   against: EngineName[];
 }
 
+/** berth's median against a fixed bound in the scenario's unit; peers are for reference. */
+export interface AbsoluteTarget {
+  /** e.g. "berth <= 2048 kB". */
+  text: string;
+  /** berth's median must not exceed this. */
+  max: number;
+}
+
+export type Target = RelativeTarget | AbsoluteTarget;
+
+/** What a scenario measures: wall time in seconds (the default) or a size in kB. */
+export type Unit = 's' | 'kB';
+
 export interface Scenario {
   name: string;
   summary: string;
   target: Target;
+  /** Default 's'. */
+  unit?: Unit;
   subjects(ctx: BenchContext): Subject[];
 }

@@ -18,6 +18,9 @@ export function containerPaths(config: Config, id: string) {
     bundle,
     rootfs: join(bundle, 'rootfs'),
     exitDir: join(config.runroot, 'exits'),
+    socketDir: join(config.runroot, 'socket'),
+    /** conmon's attach socket, reached through a short symlink (unix socket paths are short) */
+    attach: join(config.runroot, 'socket', id.slice(0, 12), 'attach'),
     exitFile: join(config.runroot, 'exits', id),
   };
 }

@@ -240,7 +240,8 @@ export class ContainerService {
     return [process.execPath, process.argv[1], '--root', cfg.root, '--runroot', cfg.runroot, ...(existsSync(cfg.configPath) ? ['--config', cfg.configPath] : []), 'container', 'cleanup'];
   }
 
-  async start(idOrName: string): Promise<ContainerRecord> {
+  /** `beforeStart` runs once the monitor holds the container's stdio and before its process runs (attach). */
+  async start(idOrName: string, opts: { beforeStart?: (c: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
     const c = await this.get(idOrName);
     if (c.state.Running) return c;
     const p = this.paths(c.id);
@@ -249,6 +250,7 @@ export class ContainerService {
       await rt.delete(c.id);
       rmSync(p.exitFile, { force: true });
       mkdirSync(p.exitDir, { recursive: true, mode: 0o700 });
+      mkdirSync(p.socketDir, { recursive: true, mode: 0o700 });
       await this.mountRootfs(c, p);
       this.writeEtc(c, p);
       const user = resolveUser(p.rootfs, c.config.User ?? '');
@@ -266,8 +268,9 @@ export class ContainerService {
       const mon = await launchMonitor({
         id: c.id, name: c.name, bundle: p.bundle, runtime: rt, logPath: p.log, logDriver: c.hostConfig.LogConfig.Type,
         logMaxSize: Number(c.hostConfig.LogConfig.Config['max-size'] ?? LOG_MAX_SIZE),
-        exitDir: p.exitDir, exitCommand: [...this.selfCommand(), c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
+        exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
       });
+      await opts.beforeStart?.(c);
       await rt.start(c.id);
       const state = { ...c.state, Status: 'running' as const, Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
       delete state.ManuallyStopped;

@@ -18,6 +18,8 @@ export interface MonitorOptions {
   logDriver: string;
   logMaxSize: number;
   exitDir: string;
+  /** where conmon links the attach socket (see containerPaths().attach) */
+  socketDir: string;
   exitCommand: string[];
   tty: boolean;
   stdin: boolean;
@@ -35,7 +37,9 @@ export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
   const args = [
     '--api-version', '1',
     '-c', o.id,
-    '-u', o.id,
+    // The attach socket is <socketDir>/<short id>/attach (a symlink to the bundle): a short
+    // path, because a unix socket path is at most 107 bytes.
+    '-u', o.id.slice(0, 12),
     '-n', o.name,
     '-r', o.runtime.path,
     ...o.runtime.globalArgs.flatMap((a) => ['--runtime-arg', a]),
@@ -47,8 +51,7 @@ export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
       : // conmon 2.1.6 (Debian 12) has no --log-rotate: at the size limit it starts the file afresh.
         ['-l', `k8s-file:${o.logPath}`, '--log-size-max', String(o.logMaxSize)]),
     '--exit-dir', o.exitDir,
-    '--socket-dir-path', join(o.bundle, '..', '..', 'socket'),
-    '--full-attach',
+    '--socket-dir-path', o.socketDir,
     '--log-level', 'warn',
     ...(o.tty ? ['-t'] : []),
     ...(o.stdin ? ['-i'] : []),

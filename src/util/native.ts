@@ -6,4 +6,5 @@ const require = createRequire(import.meta.url);
 
 export const xattr = (): typeof import('@napi-rs/xattr') => require('@napi-rs/xattr');
 export const zstd = (): typeof import('zstd-napi') => require('zstd-napi');
+export const unixSocket = (): typeof import('node-unix-socket') => require('node-unix-socket');
 export const childProcess = (): typeof import('node:child_process') => require('node:child_process');

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
-import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 
 const boxes = sandboxes();
 let sb: Sandbox;
@@ -65,6 +65,40 @@ describe('run in the foreground', () => {
     assert.equal(nouser.code, 125);
     assert.match(nouser.stderr, /unable to find user ghost/);
     assert.equal(await ok(sb, ['run', '--rm', '--entrypoint', 'echo', IMG, 'from', 'entrypoint']), 'from entrypoint\n');
+  });
+});
+
+describe('attached I/O', () => {
+  test('-i passes stdin through the attach socket; output and exit code come back', async () => {
+    const r = await sb.run(['run', '--rm', '-i', IMG, 'sh', '-c', 'cat; echo to-err >&2; exit 2'], { input: 'line one\nline two\n' });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, 'line one\nline two\n');
+    assert.equal(r.stderr, 'to-err\n');
+  });
+
+  test('-it runs a shell on a real pty (driven through script(1))', async () => {
+    const { spawn } = await import('node:child_process');
+    const cmd = [BERTH, '--root', sb.root, '--runroot', sb.runroot, 'run', '--rm', '-it', IMG, 'sh'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: sb.env, cwd: process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.write('tty; echo "term=$TERM"\n');
+    child.stdin.write('exit 5\n');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 5, out);
+    assert.match(out, /\/dev\/pts\/0/);
+    assert.match(out, /term=xterm/);
+  });
+
+  test('logs -f follows a detached container until it exits; --tail and -t', async () => {
+    await ok(sb, ['run', '-d', '--name', 'ticker', IMG, 'sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; echo done >&2']);
+    const r = await sb.run(['logs', '-f', 'ticker']);
+    assert.equal(r.stdout, 'tick 1\ntick 2\ntick 3\n');
+    assert.equal(r.stderr, 'done\n');
+    // --tail counts lines of both streams, as docker's does.
+    assert.equal(await ok(sb, ['logs', '--tail', '2', 'ticker']), 'tick 3\n');
+    assert.match(await ok(sb, ['logs', '-t', '--tail', '2', 'ticker']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d tick 3\n$/);
+    await ok(sb, ['rm', 'ticker']);
   });
 });
 

@@ -38,7 +38,7 @@ export const command: Command = {
         cli.out(`${c.id}\n`);
         return 0;
       }
-      return await followToExit(cli, svc, c, { sigProxy: flags['sig-proxy'] as boolean, start: true });
+      return await followToExit(cli, svc, c, { sigProxy: flags['sig-proxy'] as boolean, start: true, detachKeys: flags['detach-keys'] as string | undefined });
     } catch (e) {
       // A container that never started is not left behind by --rm.
       if (c.hostConfig.AutoRemove) await svc.remove(c.id, { force: true }).catch(() => undefined);

@@ -18,7 +18,7 @@ export const command: Command = {
     if (flags.attach) {
       if (names.length > 1) throw invalid('you cannot start and attach multiple containers at once');
       const c = await svc.get(names[0]);
-      return followToExit(cli, svc, c, { sigProxy: true, start: true });
+      return followToExit(cli, svc, c, { sigProxy: true, start: true, detachKeys: flags['detach-keys'] as string | undefined });
     }
     let failed = false;
     for (const n of names) {

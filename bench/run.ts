@@ -61,7 +61,10 @@ interface ScenarioResult {
   subjects: SubjectResult[];
   /** berth's median / each other subject's median. */
   ratios: Record<string, number>;
-  /** The peer a relative target compares with (the fastest of target.against measured). */
+  /**
+   * The peer a relative target compares with (the fastest of target.against measured; for a
+   * per-peer target the one whose bound berth comes closest to missing). None for an absolute one.
+   */
   reference: string | null;
   ratio: number | null;
   verdict: Verdict;
@@ -142,6 +145,23 @@ function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
       ratio: null,
       verdict: berth.median <= target.max ? 'PASS' : 'FAIL',
       note: `${fmtValue(berth.median, unit)}, limit ${fmtValue(target.max, unit)}`,
+    };
+  }
+  if ('each' in target) {
+    // Every measured peer has its own bound; the one berth comes closest to missing is the reference.
+    const bounds = subjects
+      .filter((s) => s.engine && target.each[s.engine] !== undefined && s.median != null)
+      .map((s) => ({ name: s.name, bound: target.each[s.engine!]! }));
+    if (bounds.length === 0)
+      return { ...base, reference: null, ratio: null, verdict: 'n/a', note: `no peer measured (${Object.keys(target.each).join(', ')})` };
+    if (berth.median == null) return { ...base, reference: null, ratio: null, verdict: 'FAIL', note: 'berth failed' };
+    const worst = bounds.reduce((a, b) => (ratios[b.name] / b.bound > ratios[a.name] / a.bound ? b : a));
+    return {
+      ...base,
+      reference: worst.name,
+      ratio: ratios[worst.name],
+      verdict: bounds.every((b) => ratios[b.name] <= b.bound) ? 'PASS' : 'FAIL',
+      note: bounds.map((b) => `${ratios[b.name].toFixed(2)} x ${b.name}`).join(', '),
     };
   }
   const peers = subjects

@@ -46,6 +46,14 @@ export interface RelativeTarget {
   against: EngineName[];
 }
 
+/** berth's median compared with each peer's median, each peer with its own bound. */
+export interface PerPeerTarget {
+  /** e.g. "berth <= 0.33 x docker and <= 0.3 x podman". */
+  text: string;
+  /** berth's median divided by that peer's median must not exceed the bound, for every peer measured. */
+  each: Partial<Record<EngineName, number>>;
+}
+
 /** berth's median against a fixed bound in the scenario's unit; peers are for reference. */
 export interface AbsoluteTarget {
   /** e.g. "berth <= 2048 kB". */
@@ -54,7 +62,7 @@ export interface AbsoluteTarget {
   max: number;
 }
 
-export type Target = RelativeTarget | AbsoluteTarget;
+export type Target = RelativeTarget | PerPeerTarget | AbsoluteTarget;
 
 /** What a scenario measures: wall time in seconds (the default) or a size in kB. */
 export type Unit = 's' | 'kB';

@@ -120,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// If a command never settles (the event loop ran dry), the process must not look successful.
+process.exitCode = 125;
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -31,6 +31,10 @@ const wait: Loader = () => import('./commands/wait.js');
 const anyInspect: Loader = () => import('./commands/inspect.js');
 const containerInspect: Loader = () => import('./commands/container-inspect.js');
 const cleanup: Loader = () => import('./commands/container-cleanup.js');
+const cp: Loader = () => import('./commands/cp.js');
+const exp: Loader = () => import('./commands/export.js');
+const diff: Loader = () => import('./commands/diff.js');
+const commit: Loader = () => import('./commands/commit.js');
 
 /** Top-level commands, in the order `berth --help` lists them. */
 export const topLevel: Record<string, { load: Loader; summary: string }> = {
@@ -44,6 +48,10 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
   rm: { load: rm, summary: 'Remove one or more containers' },
   logs: { load: logs, summary: 'Fetch the logs of a container' },
   wait: { load: wait, summary: 'Block until one or more containers stop, then print their exit codes' },
+  cp: { load: cp, summary: 'Copy files/folders between a container and the local filesystem' },
+  commit: { load: commit, summary: "Create a new image from a container's changes" },
+  diff: { load: diff, summary: "Inspect changes to files or directories on a container's filesystem" },
+  export: { load: exp, summary: "Export a container's filesystem as a tar archive" },
   pull: { load: pull, summary: 'Download an image from a registry' },
   push: { load: push, summary: 'Upload an image to a registry' },
   images: { load: images, summary: 'List images' },
@@ -68,7 +76,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   },
   container: {
     summary: 'Manage containers',
-    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup },
+    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp },
   },
   system: { summary: 'Manage berth', commands: { info, version } },
 };

@@ -235,3 +235,41 @@ describe('detached containers', () => {
     assert.ok(!existsSync(join(dir, 'x')));
   });
 });
+
+describe('files: cp, diff, commit, export', () => {
+  test('cp both ways, diff, commit to a new image that runs, export', async () => {
+    await ok(sb, ['run', '-d', '--name', 'files', IMG, 'sh', '-c', 'mkdir -p /data/sub && echo inside > /data/sub/f.txt && rm /bin/true && sleep 60']);
+    await new Promise((r) => setTimeout(r, 400));
+    const out = join(work, 'cp-out');
+    (await import('node:fs')).mkdirSync(out);
+    await ok(sb, ['cp', 'files:/data', out]);
+    assert.equal(readFileSync(join(out, 'data/sub/f.txt'), 'utf8'), 'inside\n');
+    await ok(sb, ['cp', 'files:/data/sub/f.txt', join(out, 'renamed.txt')]);
+    assert.equal(readFileSync(join(out, 'renamed.txt'), 'utf8'), 'inside\n');
+    writeFileSync(join(work, 'host.txt'), 'from host\n');
+    await ok(sb, ['cp', join(work, 'host.txt'), 'files:/data/sub/']);
+    assert.equal(await ok(sb, ['exec', 'files', 'cat', '/data/sub/host.txt']), 'from host\n');
+    // A symlink in the container pointing at / resolves inside the container, never on the host.
+    await ok(sb, ['exec', 'files', 'ln', '-s', '/', '/data/escape']);
+    await ok(sb, ['cp', join(work, 'host.txt'), 'files:/data/escape/tmp/']);
+    assert.equal(await ok(sb, ['exec', 'files', 'cat', '/tmp/host.txt']), 'from host\n');
+    assert.deepEqual((await ok(sb, ['diff', 'files'])).trim().split('\n'), ['C /bin', 'D /bin/true', 'A /data', 'A /data/escape', 'A /data/sub', 'A /data/sub/f.txt', 'A /data/sub/host.txt', 'C /tmp', 'A /tmp/host.txt']);
+    const id = (await ok(sb, ['commit', '-c', 'CMD ["cat","/data/sub/f.txt"]', '-m', 'snapshot', '-a', 'tester', 'files', 'test/committed:1'])).trim();
+    assert.match(id, /^sha256:[a-f0-9]{64}$/);
+    assert.equal(await ok(sb, ['run', '--rm', 'test/committed:1']), 'inside\n');
+    const gone = await sb.run(['run', '--rm', 'test/committed:1', 'ls', '/bin/true']);
+    assert.notEqual(gone.code, 0, 'the deletion was committed as a whiteout');
+    const img = JSON.parse(await ok(sb, ['image', 'inspect', 'test/committed:1']))[0];
+    assert.equal(img.Author, 'tester');
+    assert.equal(img.Comment, 'snapshot');
+    assert.equal(img.RootFS.Layers.length, 2);
+    const tarOut = join(work, 'export.tar');
+    await ok(sb, ['export', '-o', tarOut, 'files']);
+    const { execFileSync } = await import('node:child_process');
+    const listing = execFileSync('tar', ['-tf', tarOut]).toString();
+    assert.match(listing, /\.\/data\/sub\/f\.txt/);
+    assert.match(listing, /\.\/bin\/busybox/);
+    await ok(sb, ['rm', '-f', 'files']);
+    await ok(sb, ['rmi', 'test/committed:1']);
+  });
+});

@@ -1,0 +1,71 @@
+// What the container scenarios share: the image they run (the small busybox image, pulled
+// from the bench registry under the same name on every engine), the flags every container
+// gets, and a small helper to run set-up commands a few at a time.
+import { readFileSync } from 'node:fs';
+import { check } from './util.js';
+import { CONTAINER_LABEL, removeBenchContainers, type Engine } from './engines.js';
+import type { BenchContext } from './scenarios/types.js';
+
+/**
+ * Flags of every `run` and `create`: no network (berth has only none and host so far; the
+ * peers get the same so that nobody sets up a network namespace with a bridge) and the label
+ * that clean-up goes by. podman also gets explicit ulimits: as root it asks runc for
+ * RLIMIT_NOFILE 1048576 by default, and on these hosts root lacks CAP_SYS_RESOURCE and the
+ * hard limit is lower, so runc fails with EPERM (`--ulimit host` does not help in podman 4.3,
+ * and its NPROC default fails the same way). It gets the harness's own hard NOFILE limit,
+ * which is what berth gives a container and what docker's containers inherit from dockerd,
+ * and NPROC 32768, the hard limit podman leaves its conmon with.
+ */
+export function containerFlags(engine: Engine): string[] {
+  const flags = ['--network', 'none', '--label', CONTAINER_LABEL];
+  if (engine.name === 'podman') {
+    const nofile = Math.min(1048576, ownHardLimit('Max open files') ?? 1048576);
+    flags.push('--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', 'nproc=32768:32768');
+  }
+  return flags;
+}
+
+/** A hard limit of this process from /proc/self/limits (undefined when unlimited or missing). */
+function ownHardLimit(name: string): number | undefined {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(name));
+  const hard = line?.slice(name.length).trim().split(/\s+/)[1];
+  return hard && /^\d+$/.test(hard) ? Number(hard) : undefined;
+}
+
+/**
+ * Untimed set-up of a container scenario: removes bench containers an earlier scenario or an
+ * interrupted run left behind, and pulls the small image (busybox, labelled berth.bench=small
+ * so docker's image clean-up finds it). Returns the image name, the same for every engine.
+ */
+export async function prepareContainerImage(engine: Engine, ctx: BenchContext): Promise<string> {
+  await removeBenchContainers(engine);
+  await check(engine.pullArgv(ctx.refs.small), { timeoutMs: 5 * 60_000 });
+  return ctx.refs.small;
+}
+
+/** The container ID that `run -d` and `create` print (their last line of output). */
+export function printedId(stdout: string): string {
+  const id = stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (!/^[0-9a-f]{12,64}$/.test(id)) throw new Error(`expected a container ID, got ${JSON.stringify(stdout.trim().slice(-200))}`);
+  return id;
+}
+
+/** Calls fn on every item with at most `limit` calls under way; rejects with the first error. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw (failed as { error: unknown }).error;
+}

@@ -7,6 +7,8 @@ import type { CreateRequest, PullPolicy } from '../engine/containers.js';
 import type { CtrConfig, HostConfig, Mount } from '../containers/model.js';
 import { invalid } from '../errors.js';
 import { parseSize } from '../util/units.js';
+import { parseGoDuration } from '../containers/health.js';
+import type { HealthConfig } from '../images/manifest.js';
 
 export const containerFlags: FlagSpec[] = [
   { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
@@ -49,7 +51,29 @@ export const containerFlags: FlagSpec[] = [
   { name: 'log-opt', type: 'strings', value: 'list', help: 'Log driver options (max-size, max-file)' },
   { name: 'cidfile', type: 'string', value: 'string', help: 'Write the container ID to the file' },
   { name: 'expose', type: 'strings', value: 'list', help: 'Expose a port or a range of ports' },
+  { name: 'health-cmd', type: 'string', value: 'string', help: 'Command to run to check health' },
+  { name: 'health-interval', type: 'string', value: 'duration', help: 'Time between running the check (ms|s|m|h) (default 30s)' },
+  { name: 'health-timeout', type: 'string', value: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)' },
+  { name: 'health-retries', type: 'int', value: 'int', help: 'Consecutive failures needed to report unhealthy' },
+  { name: 'health-start-period', type: 'string', value: 'duration', help: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)' },
+  { name: 'no-healthcheck', type: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
 ];
+
+function healthcheck(flags: FlagValues): HealthConfig | undefined {
+  const any = ['health-cmd', 'health-interval', 'health-timeout', 'health-retries', 'health-start-period'].some((k) => flags[k] !== undefined);
+  if (flags['no-healthcheck']) {
+    if (any) throw invalid('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  if (!any) return undefined;
+  return {
+    ...(flags['health-cmd'] !== undefined ? { Test: ['CMD-SHELL', flags['health-cmd'] as string] } : {}),
+    ...(flags['health-interval'] ? { Interval: parseGoDuration(flags['health-interval'] as string) } : {}),
+    ...(flags['health-timeout'] ? { Timeout: parseGoDuration(flags['health-timeout'] as string) } : {}),
+    ...(flags['health-start-period'] ? { StartPeriod: parseGoDuration(flags['health-start-period'] as string) } : {}),
+    ...(flags['health-retries'] !== undefined ? { Retries: flags['health-retries'] as number } : {}),
+  };
+}
 
 function keyValue(s: string, what: string): [string, string] {
   const i = s.indexOf('=');
@@ -142,6 +166,7 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     ...(flags.hostname ? { Hostname: flags.hostname as string } : {}),
     ...(flags['stop-signal'] ? { StopSignal: flags['stop-signal'] as string } : {}),
     ...(flags['stop-timeout'] !== undefined ? { StopTimeout: flags['stop-timeout'] as number } : {}),
+    ...(healthcheck(flags) ? { Healthcheck: healthcheck(flags) } : {}),
   };
   const tmpfs: Record<string, string> = {};
   for (const t of flags.tmpfs as string[]) {

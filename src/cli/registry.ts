@@ -35,6 +35,7 @@ const cp: Loader = () => import('./commands/cp.js');
 const exp: Loader = () => import('./commands/export.js');
 const diff: Loader = () => import('./commands/diff.js');
 const commit: Loader = () => import('./commands/commit.js');
+const healthcheckRun: Loader = () => import('./commands/healthcheck-run.js');
 
 /** Top-level commands, in the order `berth --help` lists them. */
 export const topLevel: Record<string, { load: Loader; summary: string }> = {
@@ -78,5 +79,6 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
     summary: 'Manage containers',
     commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp },
   },
+  healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   system: { summary: 'Manage berth', commands: { info, version } },
 };

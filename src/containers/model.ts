@@ -20,6 +20,15 @@ export interface ContainerState {
   MonitorPid?: number;
   /** stopped by the user: restart policies leave it alone; not in docker's JSON */
   ManuallyStopped?: boolean;
+  /** pid of the health-check scheduler; not in docker's JSON */
+  HealthPid?: number;
+  Health?: Health;
+}
+
+export interface Health {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: Array<{ Start: string; End: string; ExitCode: number; Output: string }>;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

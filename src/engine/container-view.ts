@@ -13,14 +13,17 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
   const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   if (s.Restarting) return `Restarting (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
-  if (s.Running) return `Up ${since(s.StartedAt)}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Running) {
+    const health = s.Health ? (s.Health.Status === 'starting' ? ' (health: starting)' : ` (${s.Health.Status})`) : '';
+    return `Up ${since(s.StartedAt)}${s.Paused ? ' (Paused)' : health}`;
+  }
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'dead') return 'Dead';
   return `Exited (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
 }
 
 export function inspectContainer(c: ContainerRecord, p: ContainerPaths, lowerDirs: string[]): Record<string, unknown> {
-  const { MonitorPid: _m, ManuallyStopped: _s, ...state } = c.state;
+  const { MonitorPid: _m, ManuallyStopped: _s, HealthPid: _h, ...state } = c.state;
   const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
   return {
     Id: c.id,

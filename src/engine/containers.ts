@@ -11,7 +11,8 @@ import { writeTx } from '../state/db.js';
 import type { EngineContext } from './context.js';
 import { ContainerStore } from '../containers/store.js';
 import { generateName, validateName } from '../containers/names.js';
-import { newState, ZERO_TIME, type ContainerRecord, type CtrConfig, type HostConfig } from '../containers/model.js';
+import { newState, ZERO_TIME, type ContainerRecord, type ContainerState, type CtrConfig, type Health, type HostConfig } from '../containers/model.js';
+import { healthPlan, NOT_RUNNING, recordResult, startScheduler } from '../containers/health.js';
 import { containerPaths, type ContainerPaths } from '../containers/paths.js';
 import { buildSpec } from '../containers/spec.js';
 import { resolveUser } from '../containers/user.js';
@@ -24,7 +25,7 @@ import { commitLayer } from '../images/commit.js';
 import { copyDestination, packPath, resolveInRoot, unpackInto } from '../containers/copy.js';
 import { diffTar, upperChanges, type ChangeKind } from '../storage/layer-diff.js';
 import { commandLine } from './container-view.js';
-import { runtimeFor, type OciRuntime } from '../runtime/oci.js';
+import { execCapture, runtimeFor, type OciRuntime } from '../runtime/oci.js';
 import { launchMonitor } from '../runtime/monitor.js';
 import { probeRuntimes } from '../platform/runtimes.js';
 import { capabilities } from '../containers/security.js';
@@ -110,7 +111,7 @@ export class ContainerService {
       StdinOnce: uc.StdinOnce ?? false,
       Env: env,
       Cmd: cmd,
-      Healthcheck: uc.Healthcheck ?? imgCfg.Healthcheck,
+      Healthcheck: uc.Healthcheck ? (uc.Healthcheck.Test?.[0] === 'NONE' ? uc.Healthcheck : { ...imgCfg.Healthcheck, ...uc.Healthcheck }) : imgCfg.Healthcheck,
       Image: req.image,
       Volumes: { ...imgCfg.Volumes, ...uc.Volumes },
       WorkingDir: uc.WorkingDir || imgCfg.WorkingDir || '',
@@ -242,9 +243,10 @@ export class ContainerService {
     writeFileSync(p.resolvConf, resolv);
   }
 
+  /** How the monitor and the health scheduler call berth back, with this store's settings. */
   private selfCommand(): string[] {
     const cfg = this.ctx.config;
-    return [process.execPath, process.argv[1], '--root', cfg.root, '--runroot', cfg.runroot, ...(existsSync(cfg.configPath) ? ['--config', cfg.configPath] : []), 'container', 'cleanup'];
+    return [process.execPath, process.argv[1], '--root', cfg.root, '--runroot', cfg.runroot, ...(existsSync(cfg.configPath) ? ['--config', cfg.configPath] : [])];
   }
 
   /** `beforeStart` runs once the monitor holds the container's stdio and before its process runs (attach). */
@@ -275,12 +277,19 @@ export class ContainerService {
       const mon = await launchMonitor({
         id: c.id, name: c.name, bundle: p.bundle, runtime: rt, logPath: p.log, logDriver: c.hostConfig.LogConfig.Type,
         logMaxSize: Number(c.hostConfig.LogConfig.Config['max-size'] ?? LOG_MAX_SIZE),
-        exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
+        exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), 'container', 'cleanup', c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
       });
       await opts.beforeStart?.(c);
       await rt.start(c.id);
-      const state = { ...c.state, Status: 'running' as const, Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      const state: ContainerState = { ...c.state, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
       delete state.ManuallyStopped;
+      delete state.HealthPid;
+      delete state.Health;
+      const plan = healthPlan(c.config.Healthcheck);
+      if (plan) {
+        state.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
+        state.HealthPid = startScheduler(plan, [...this.selfCommand(), 'healthcheck', 'run', c.id]);
+      }
       this.store.setState(c.id, state);
       this.ctx.events.emit('container', 'start', c.id, { name: c.name, image: c.image });
       return { ...c, state };
@@ -348,28 +357,24 @@ export class ContainerService {
 
   // ---------------------------------------------------------------- exec
 
-  /** Run a process in a running container through the runtime; resolves with its exit code. */
-  async exec(idOrName: string, o: { cmd: string[]; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; detach: boolean; privileged: boolean }): Promise<number> {
-    const c = await this.get(idOrName);
-    if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
-    if (c.state.Paused) throw conflict(`container ${c.id} is paused, unpause the container before exec`);
-    if (!o.cmd.length) throw invalid('No command specified');
+  /** Write the process.json for `runtime exec` (the container's own process settings, overridden). */
+  private execProcess(c: ContainerRecord, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; privileged?: boolean }): string {
     const p = this.paths(c.id);
     const user = resolveUser(p.rootfs, o.user ?? c.config.User ?? '');
     const env = [...(c.config.Env ?? [])];
     if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
-    for (const e of o.env) {
+    for (const e of o.env ?? []) {
       const k = e.split('=')[0];
       const i = env.findIndex((x) => x.split('=')[0] === k);
       if (i >= 0) env[i] = e;
       else env.push(e);
     }
     if (o.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
-    const caps = capabilities(c.hostConfig.CapAdd ?? [], c.hostConfig.CapDrop ?? [], c.hostConfig.Privileged || o.privileged);
+    const caps = capabilities(c.hostConfig.CapAdd ?? [], c.hostConfig.CapDrop ?? [], c.hostConfig.Privileged || Boolean(o.privileged));
     const spec = JSON.parse(readFileSync(`${p.bundle}/config.json`, 'utf8')) as { process: Record<string, unknown> };
     const proc = {
       ...spec.process,
-      terminal: o.tty,
+      terminal: Boolean(o.tty),
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
       args: o.cmd,
       env,
@@ -378,11 +383,61 @@ export class ContainerService {
     };
     const file = `${p.bundle}/exec-${randomBytes(6).toString('hex')}.json`;
     writeFileSync(file, JSON.stringify(proc));
+    return file;
+  }
+
+  /** Run a process in a running container through the runtime; resolves with its exit code. */
+  async exec(idOrName: string, o: { cmd: string[]; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; detach: boolean; privileged: boolean }): Promise<number> {
+    const c = await this.get(idOrName);
+    if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
+    if (c.state.Paused) throw conflict(`container ${c.id} is paused, unpause the container before exec`);
+    if (!o.cmd.length) throw invalid('No command specified');
+    const file = this.execProcess(c, o);
     this.ctx.events.emit('container', `exec_start: ${o.cmd.join(' ')}`, c.id, { name: c.name });
     try {
       return await this.runtime(c).exec(c.id, file, { tty: o.tty, detach: o.detach, stdio: [o.interactive || o.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
     } finally {
       rmSync(file, { force: true });
+    }
+  }
+
+  // ---------------------------------------------------------------- health
+
+  /** One health check now: 0 healthy, 1 unhealthy, NOT_RUNNING when the container is not running. */
+  async healthcheck(idOrName: string): Promise<number> {
+    let c: ContainerRecord;
+    try {
+      c = await this.get(idOrName);
+    } catch {
+      return NOT_RUNNING;
+    }
+    const plan = healthPlan(c.config.Healthcheck);
+    if (!plan) throw invalid(`container ${c.name} has no health check`);
+    if (!c.state.Running) return NOT_RUNNING;
+    if (c.state.Paused) return 1;
+    const file = this.execProcess(c, { cmd: plan.test });
+    const start = new Date();
+    const res = await execCapture(this.runtime(c), c.id, file, plan.timeoutMs).finally(() => rmSync(file, { force: true }));
+    let health: Health | undefined;
+    writeTx(this.ctx.db, () => {
+      const now = this.store.get(c.id);
+      if (!now?.state.Running) return;
+      health = recordResult(now.state.Health, { start, end: new Date(), code: res.code, output: res.output }, plan, Date.parse(now.state.StartedAt));
+      this.store.setState(c.id, { ...now.state, Health: health });
+      if (health.Status !== now.state.Health?.Status) this.ctx.events.emit('container', `health_status: ${health.Status}`, c.id, { name: c.name });
+    });
+    if (!health) return NOT_RUNNING;
+    return health.Status === 'unhealthy' || res.code !== 0 ? 1 : 0;
+  }
+
+  private stopHealth(c: ContainerRecord): void {
+    const pid = c.state.HealthPid;
+    if (pid && pidAlive(pid)) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
     }
   }
 
@@ -482,6 +537,7 @@ export class ContainerService {
       return;
     }
     if (c.state.Running) return;
+    this.stopHealth(c);
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);
     await unmount(p.rootfs);
@@ -510,6 +566,7 @@ export class ContainerService {
       await this.wait(c.id, 10_000).catch(() => undefined);
       c = await this.get(c.id);
     }
+    this.stopHealth(c);
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);
     await unmount(p.rootfs);

@@ -73,6 +73,25 @@ export class OciRuntime {
   }
 }
 
+/** Run `runtime exec` with output captured (health checks); kills it after timeoutMs. */
+export function execCapture(rt: OciRuntime, id: string, processJson: string, timeoutMs: number): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(rt.path, [...rt.globalArgs, 'exec', '--process', processJson, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (d: Buffer) => {
+      if (output.length < 4096) output += d.toString();
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => resolve({ code: -1, output: e.message }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve(signal === 'SIGKILL' ? { code: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` } : { code: code ?? -1, output: output.slice(0, 4096) });
+    });
+  });
+}
+
 /** The runtime a container asked for (or the configured/auto-detected default). */
 export function runtimeFor(config: Config, name: string): OciRuntime {
   const configured = config.runtimes[name];

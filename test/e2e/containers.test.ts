@@ -273,3 +273,34 @@ describe('files: cp, diff, commit, export', () => {
     await ok(sb, ['rmi', 'test/committed:1']);
   });
 });
+
+describe('health checks', () => {
+  test('status turns healthy, then unhealthy, without a daemon; the scheduler goes with the container', async () => {
+    await ok(sb, ['run', '-d', '--name', 'health', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'touch /tmp/ok; sleep 1.5; rm /tmp/ok; sleep 60']);
+    const seen: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const s = (await ok(sb, ['inspect', '-f', '{{.State.Health.Status}}', 'health'])).trim();
+      if (seen.at(-1) !== s) seen.push(s);
+      if (s === 'unhealthy') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(seen.filter((s) => s !== 'starting'), ['healthy', 'unhealthy']);
+    assert.match(await ok(sb, ['ps', '--format', '{{.Status}}', '--filter', 'health=unhealthy']), /\(unhealthy\)/);
+    const log = JSON.parse(await ok(sb, ['inspect', '-f', '{{json .State.Health}}', 'health']));
+    assert.ok(log.FailingStreak >= 2);
+    assert.ok(log.Log.length <= 5 && log.Log.at(-1).ExitCode === 1);
+    const { execFileSync } = await import('node:child_process');
+    const schedulers = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes('berth-health') && l.includes(sb.root));
+    assert.equal(schedulers().length, 1);
+    await ok(sb, ['rm', '-f', 'health']);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(schedulers().length, 0, 'the scheduler ended with the container');
+  });
+
+  test('--no-healthcheck and image health checks', async () => {
+    const id = (await ok(sb, ['create', '--no-healthcheck', IMG, 'true'])).trim();
+    assert.equal(await ok(sb, ['inspect', '-f', '{{json .Config.Healthcheck.Test}}', id]), '["NONE"]\n');
+    await ok(sb, ['rm', id]);
+  });
+});

@@ -9,7 +9,7 @@ import { humanDuration } from '../../util/units.js';
 import { familiarName, parseReference, repositoryName } from '../../images/reference.js';
 import type { ContainerRecord } from '../../containers/model.js';
 
-const FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'before', 'since'] as const;
+const FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health'] as const;
 
 export const command: Command = {
   usage: '[OPTIONS]',
@@ -70,6 +70,7 @@ function matches(c: ContainerRecord, f: Map<string, string[]>, images: { tryReso
     any('status', (v) => v === c.state.Status) &&
     any('name', (v) => new RegExp(v).test(c.name)) &&
     any('id', (v) => c.id.startsWith(v)) &&
+    any('health', (v) => (c.state.Health?.Status ?? 'none') === v) &&
     any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v)) &&
     (f.get('label') ?? []).every((l) => labelMatches(c.config.Labels, l)) &&
     any('ancestor', (v) => {

@@ -36,6 +36,14 @@ const exp: Loader = () => import('./commands/export.js');
 const diff: Loader = () => import('./commands/diff.js');
 const commit: Loader = () => import('./commands/commit.js');
 const healthcheckRun: Loader = () => import('./commands/healthcheck-run.js');
+const pause: Loader = () => import('./commands/pause.js');
+const unpause: Loader = () => import('./commands/unpause.js');
+const rename: Loader = () => import('./commands/rename.js');
+const update: Loader = () => import('./commands/update.js');
+const top: Loader = () => import('./commands/top.js');
+const port: Loader = () => import('./commands/port.js');
+const stats: Loader = () => import('./commands/stats.js');
+const containerPrune: Loader = () => import('./commands/container-prune.js');
 
 /** Top-level commands, in the order `berth --help` lists them. */
 export const topLevel: Record<string, { load: Loader; summary: string }> = {
@@ -53,6 +61,13 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
   commit: { load: commit, summary: "Create a new image from a container's changes" },
   diff: { load: diff, summary: "Inspect changes to files or directories on a container's filesystem" },
   export: { load: exp, summary: "Export a container's filesystem as a tar archive" },
+  pause: { load: pause, summary: 'Pause all processes within one or more containers' },
+  unpause: { load: unpause, summary: 'Unpause all processes within one or more containers' },
+  rename: { load: rename, summary: 'Rename a container' },
+  update: { load: update, summary: 'Update configuration of one or more containers' },
+  top: { load: top, summary: 'Display the running processes of a container' },
+  port: { load: port, summary: 'List port mappings or a specific mapping for the container' },
+  stats: { load: stats, summary: 'Display a live stream of container(s) resource usage statistics' },
   pull: { load: pull, summary: 'Download an image from a registry' },
   push: { load: push, summary: 'Upload an image to a registry' },
   images: { load: images, summary: 'List images' },
@@ -77,7 +92,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   },
   container: {
     summary: 'Manage containers',
-    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp },
+    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune },
   },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   system: { summary: 'Manage berth', commands: { info, version } },

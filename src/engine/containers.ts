@@ -30,6 +30,8 @@ import { launchMonitor } from '../runtime/monitor.js';
 import { probeRuntimes } from '../platform/runtimes.js';
 import { capabilities } from '../containers/security.js';
 import { log } from '../util/log.js';
+import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
+import { labelMatches } from '../images/filters.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -203,7 +205,9 @@ export class ContainerService {
   }
 
   runtime(c: ContainerRecord): OciRuntime {
-    return runtimeFor(this.ctx.config, c.runtime);
+    // gVisor runs its own network stack: it must be told the container's network mode.
+    const extra = c.runtime === 'runsc' ? [`--network=${c.hostConfig.NetworkMode === 'host' ? 'host' : 'none'}`] : [];
+    return runtimeFor(this.ctx.config, c.runtime, extra);
   }
 
   // ---------------------------------------------------------------- start
@@ -270,7 +274,7 @@ export class ContainerService {
       if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
       const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
       const spec = buildSpec(
-        { record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: `/berth/${c.id}` },
+        { record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c) },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
@@ -439,6 +443,82 @@ export class ContainerService {
         /* already gone */
       }
     }
+  }
+
+  // ---------------------------------------------------------------- pause, rename, update, stats, top
+
+  async pause(idOrName: string): Promise<void> {
+    const c = await this.get(idOrName);
+    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+    if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
+    await this.runtime(c).pause(c.id);
+    this.store.setState(c.id, { ...c.state, Paused: true, Status: 'paused' });
+    this.ctx.events.emit('container', 'pause', c.id, { name: c.name });
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const c = await this.get(idOrName);
+    if (!c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
+    await this.runtime(c).resume(c.id);
+    this.store.setState(c.id, { ...c.state, Paused: false, Status: 'running' });
+    this.ctx.events.emit('container', 'unpause', c.id, { name: c.name });
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const c = await this.get(idOrName);
+    const name = validateName(newName);
+    writeTx(this.ctx.db, () => {
+      if (this.store.nameTaken(name)) throw conflict(`Conflict. The container name "/${name}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
+      this.ctx.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, c.id);
+      this.ctx.events.emit('container', 'rename', c.id, { name, oldName: `/${c.name}` });
+    });
+  }
+
+  /** Change limits (live, through the runtime) and the restart policy. */
+  async update(idOrName: string, u: Partial<Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'CpusetCpus' | 'PidsLimit' | 'RestartPolicy'>>): Promise<void> {
+    const c = await this.get(idOrName);
+    const hc: HostConfig = { ...c.hostConfig, ...u };
+    if (hc.AutoRemove && u.RestartPolicy && u.RestartPolicy.Name !== 'no') throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    if (c.state.Running) {
+      const resources = buildSpec({ record: { ...c, hostConfig: hc }, rootfs: '', user: { uid: 0, gid: 0, additionalGids: [], home: '/' }, args: [], env: [], etc: { hostname: '', hosts: '', resolvConf: '' }, cgroupsPath: '' }).linux.resources;
+      delete resources.devices;
+      const file = `${this.paths(c.id).bundle}/update-${randomBytes(4).toString('hex')}.json`;
+      writeFileSync(file, JSON.stringify(resources));
+      try {
+        await this.runtime(c).update(c.id, file);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }
+    this.ctx.db.prepare('UPDATE containers SET host_config = ? WHERE id = ?').run(JSON.stringify(hc), c.id);
+    this.ctx.events.emit('container', 'update', c.id, { name: c.name });
+  }
+
+  cgroupPath(c: ContainerRecord): string {
+    return `/berth/${c.id}`;
+  }
+
+  async stats(idOrName: string): Promise<{ c: ContainerRecord; stats: CgroupStats | undefined }> {
+    const c = await this.get(idOrName);
+    return { c, stats: c.state.Running ? cgroupStats(this.cgroupPath(c)) : undefined };
+  }
+
+  async processes(idOrName: string): Promise<number[]> {
+    const c = await this.get(idOrName);
+    if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
+    return cgroupPids(this.cgroupPath(c));
+  }
+
+  /** Remove every stopped container (docker container prune). */
+  async prune(filters: { until?: number; labels: string[] }): Promise<string[]> {
+    const removed: string[] = [];
+    for (const c of await this.list(true)) {
+      if (c.state.Running || c.state.Paused || c.state.Restarting) continue;
+      if (filters.until !== undefined && Date.parse(c.created) >= filters.until) continue;
+      if (!filters.labels.every((l) => labelMatches(c.config.Labels, l))) continue;
+      removed.push(await this.remove(c.id));
+    }
+    return removed;
   }
 
   // ---------------------------------------------------------------- files

@@ -56,6 +56,10 @@ export class OciRuntime {
     return this.run(['resume', id]);
   }
 
+  update(id: string, resourcesJson: string): Promise<unknown> {
+    return this.run(['update', '--resources', resourcesJson, id]);
+  }
+
   async delete(id: string): Promise<void> {
     await this.run(['delete', '--force', id]).catch((e: Error) => {
       if (!/does not exist|not found|no such/i.test(e.message)) throw e;
@@ -93,12 +97,12 @@ export function execCapture(rt: OciRuntime, id: string, processJson: string, tim
 }
 
 /** The runtime a container asked for (or the configured/auto-detected default). */
-export function runtimeFor(config: Config, name: string): OciRuntime {
+export function runtimeFor(config: Config, name: string, extraGlobalArgs: string[] = []): OciRuntime {
   const configured = config.runtimes[name];
   const path = findOnPath(configured?.path ?? name);
   if (!path || (!configured && !['runc', 'crun', 'runsc', 'kata-runtime', 'youki'].includes(name))) {
     throw invalid(`unknown or missing runtime "${name}": install it or name it in the config file under [runtimes.${name}]`);
   }
   const stateDir = join(config.runroot, 'runtime', name);
-  return new OciRuntime(name, path, ['--root', stateDir, ...(configured?.args ?? [])]);
+  return new OciRuntime(name, path, ['--root', stateDir, ...(configured?.args ?? []), ...extraGlobalArgs]);
 }

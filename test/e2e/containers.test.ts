@@ -304,3 +304,63 @@ describe('health checks', () => {
     await ok(sb, ['rm', id]);
   });
 });
+
+describe('runtimes and management', () => {
+  test('the same container runs under runc and runsc (gVisor), chosen by --runtime', async () => {
+    const runc = await ok(sb, ['run', '--rm', '--runtime', 'runc', IMG, 'cat', '/proc/version']);
+    const gvisor = await ok(sb, ['run', '--rm', '--runtime', 'runsc', IMG, 'cat', '/proc/version']);
+    assert.notEqual(runc, gvisor, 'gVisor presents its own kernel');
+    assert.equal(await ok(sb, ['run', '--rm', '--runtime', 'runsc', IMG, 'sh', '-c', 'echo $FROM_IMAGE; exit 0']), 'yes\n');
+    const bad = await sb.run(['run', '--rm', '--runtime', 'nope', IMG, 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /unknown or missing runtime "nope"/);
+  });
+
+  test('pause/unpause, top, stats, update, rename, container prune', async () => {
+    await ok(sb, ['run', '-d', '--name', 'mgmt', '-m', '100m', IMG, 'sh', '-c', 'while :; do sleep 0.05; done']);
+    await ok(sb, ['pause', 'mgmt']);
+    assert.match(await ok(sb, ['ps', '--format', '{{.Status}}', '--filter', 'name=mgmt']), /\(Paused\)/);
+    assert.equal((await sb.run(['exec', 'mgmt', 'true'])).code, 126);
+    await ok(sb, ['unpause', 'mgmt']);
+    assert.match(await ok(sb, ['top', 'mgmt']), /UID\s+PID\s+PPID.*\n.*sh -c while/);
+    const stats = await ok(sb, ['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'mgmt']);
+    assert.match(stats, /^mgmt \d+(\.\d+)?[KM]iB \/ 100MiB \d+\n$/);
+    await ok(sb, ['update', '-m', '200m', '--restart', 'always', 'mgmt']);
+    assert.match(await ok(sb, ['stats', '--no-stream', '--format', '{{.MemUsage}}', 'mgmt']), /\/ 200MiB/);
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.Memory}}', 'mgmt']), 'always 209715200\n');
+    await ok(sb, ['rename', 'mgmt', 'mgmt2']);
+    assert.equal(await ok(sb, ['ps', '--format', '{{.Names}}']), 'mgmt2\n');
+    await ok(sb, ['stop', '-t', '0', 'mgmt2']);
+    await ok(sb, ['create', '--name', 'never-started', IMG, 'true']);
+    const pruned = await ok(sb, ['container', 'prune', '-f']);
+    assert.match(pruned, /Deleted Containers:/);
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('kill -9 of berth leaves state the next command reports truly and can clean up', async () => {
+    // Killed in the foreground: the container runs on under its monitor.
+    const child = sb.spawn(['run', '--name', 'orphan', IMG, 'sh', '-c', 'echo up; sleep 60']);
+    await new Promise<void>((resolve) => child.stdout!.on('data', () => resolve()));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.Status}}', 'orphan']), 'running\n');
+    // The monitor killed too: the container runs on, and berth says so truly...
+    const info = JSON.parse(await ok(sb, ['inspect', 'orphan']))[0];
+    const monitor = Number(readFileSync(join(sb.runroot, 'containers', info.Id, 'conmon.pid'), 'utf8'));
+    process.kill(monitor, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.Status}}', 'orphan']), 'running\n');
+    // ...until its process is gone too: then it is exited, with no monitor left to record a code.
+    process.kill(Number(info.State.Pid), 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    let status = '';
+    while (Date.now() < deadline && status !== 'exited\n') {
+      status = await ok(sb, ['inspect', '-f', '{{.State.Status}}', 'orphan']);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 'exited\n');
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.ExitCode}}', 'orphan']), '255\n');
+    await ok(sb, ['rm', 'orphan']);
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+});

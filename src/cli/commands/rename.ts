@@ -1,0 +1,12 @@
+import type { Command } from '../command.js';
+import { ContainerService } from '../../engine/containers.js';
+
+export const command: Command = {
+  usage: 'CONTAINER NEW_NAME',
+  summary: 'Rename a container',
+  args: [2, 2],
+  flags: [],
+  async run(cli, _flags, [name, newName]) {
+    await new ContainerService(cli.engine).rename(name, newName);
+  },
+};

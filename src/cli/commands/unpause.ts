@@ -1,0 +1,1 @@
+export { unpause as command } from './pause.js';

@@ -13,8 +13,8 @@ import type { BenchContext } from './scenarios/types.js';
  * RLIMIT_NOFILE 1048576 by default, and on these hosts root lacks CAP_SYS_RESOURCE and the
  * hard limit is lower, so runc fails with EPERM (`--ulimit host` does not help in podman 4.3,
  * and its NPROC default fails the same way). It gets the harness's own hard NOFILE limit,
- * which is what berth gives a container and what docker's containers inherit from dockerd,
- * and NPROC 32768, the hard limit podman leaves its conmon with.
+ * which is also what berth gives a container, and NPROC 32768, the hard limit podman leaves
+ * its conmon with.
  */
 export function containerFlags(engine: Engine): string[] {
   const flags = ['--network', 'none', '--label', CONTAINER_LABEL];

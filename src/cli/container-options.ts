@@ -28,8 +28,8 @@ export const containerFlags: FlagSpec[] = [
   { name: 'stop-timeout', type: 'int', value: 'int', help: 'Timeout (in seconds) to stop a container' },
   { name: 'read-only', type: 'bool', help: "Mount the container's root filesystem as read only" },
   { name: 'tmpfs', type: 'strings', value: 'list', help: 'Mount a tmpfs directory' },
-  { name: 'volume', short: 'v', type: 'strings', value: 'list', help: 'Bind mount a volume (host-path:container-path[:ro])' },
-  { name: 'mount', type: 'strings', value: 'mount', help: 'Attach a filesystem mount to the container (type=bind|tmpfs)' },
+  { name: 'volume', short: 'v', type: 'strings', value: 'list', help: 'Bind mount a volume (host-path|name:container-path[:ro], or an anonymous /container-path)' },
+  { name: 'mount', type: 'strings', value: 'mount', help: 'Attach a filesystem mount to the container (type=bind|volume|tmpfs)' },
   { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
   { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
   { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
@@ -105,15 +105,20 @@ function restartPolicy(s: string): HostConfig['RestartPolicy'] {
   return { Name: name as HostConfig['RestartPolicy']['Name'], MaximumRetryCount: max ? Number(max) : 0 };
 }
 
-function bindMount(spec: string): Mount {
+/** -v: /host:/ctr[:opts] (bind), name:/ctr[:opts] (named volume), /ctr (anonymous volume). */
+function volumeFlag(spec: string): Mount {
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3) throw invalid(`invalid volume specification "${spec}": named volumes are not supported yet; use /host/path:/container/path[:ro]`);
+  if (parts.length === 1) {
+    if (!spec.startsWith('/')) throw invalid(`invalid volume specification "${spec}": the container path must be absolute`);
+    return { Type: 'volume', Source: '', Target: spec, ReadOnly: false };
+  }
+  if (parts.length > 3) throw invalid(`invalid volume specification "${spec}"`);
   const [src, dst, mode = 'rw'] = parts;
-  if (!src.startsWith('/') && !src.startsWith('.')) throw invalid(`invalid volume specification "${spec}": named volumes are not supported yet; use an absolute host path`);
   if (!dst.startsWith('/')) throw invalid(`invalid volume specification "${spec}": the container path must be absolute`);
   const opts = mode.split(',');
-  for (const o of opts) if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(o)) throw invalid(`invalid mode "${o}" in volume "${spec}"`);
-  return { Type: 'bind', Source: resolve(src), Target: dst, ReadOnly: opts.includes('ro') };
+  for (const o of opts) if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'nocopy'].includes(o)) throw invalid(`invalid mode "${o}" in volume "${spec}"`);
+  const isPath = src.startsWith('/') || src.startsWith('.');
+  return { Type: isPath ? 'bind' : 'volume', Source: isPath ? resolve(src) : src, Target: dst, ReadOnly: opts.includes('ro') };
 }
 
 function mountFlag(spec: string): Mount {
@@ -137,7 +142,8 @@ function mountFlag(spec: string): Mount {
     if (kv['tmpfs-mode']) opts.push(`mode=${kv['tmpfs-mode']}`);
     return { Type: 'tmpfs', Source: '', Target: target, ReadOnly: ro, Options: opts };
   }
-  throw invalid(`--mount type "${type}" is not supported yet (bind, tmpfs)`);
+  if (type === 'volume') return { Type: 'volume', Source: kv.source ?? kv.src ?? '', Target: target, ReadOnly: ro };
+  throw invalid(`--mount type "${type}" is not supported (bind, volume, tmpfs)`);
 }
 
 export function createRequest(flags: FlagValues, image: string, cmd: string[]): CreateRequest {
@@ -205,7 +211,7 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Ulimits: ulimits.length ? ulimits : null,
     Tmpfs: Object.keys(tmpfs).length ? tmpfs : null,
     Binds: (flags.volume as string[]).length ? (flags.volume as string[]) : null,
-    Mounts: [...(flags.volume as string[]).map(bindMount), ...(flags.mount as string[]).map(mountFlag)],
+    Mounts: [...(flags.volume as string[]).map(volumeFlag), ...(flags.mount as string[]).map(mountFlag)],
     ExtraHosts: (flags['add-host'] as string[]).length ? (flags['add-host'] as string[]) : null,
     LogConfig: { Type: driver, Config: logOpts },
   };

@@ -44,6 +44,7 @@ const top: Loader = () => import('./commands/top.js');
 const port: Loader = () => import('./commands/port.js');
 const stats: Loader = () => import('./commands/stats.js');
 const containerPrune: Loader = () => import('./commands/container-prune.js');
+const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
 /** Top-level commands, in the order `berth --help` lists them. */
 export const topLevel: Record<string, { load: Loader; summary: string }> = {
@@ -94,6 +95,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
     summary: 'Manage containers',
     commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune },
   },
+  volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   system: { summary: 'Manage berth', commands: { info, version } },
 };

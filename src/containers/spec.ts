@@ -16,6 +16,8 @@ export interface SpecInput {
   /** files bind-mounted into /etc */
   etc: { hostname: string; hosts: string; resolvConf: string };
   cgroupsPath: string;
+  /** where a named volume's data lives */
+  volumeDir?: (name: string) => string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,7 +75,10 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
   }
   for (const m of hc.Mounts ?? []) {
     if (m.Type === 'tmpfs') mounts.push({ destination: m.Target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.Options ?? [])] });
-    else mounts.push({ destination: m.Target, type: 'bind', source: m.Source, options: ['rbind', 'rprivate', m.ReadOnly ? 'ro' : 'rw', ...(m.Options ?? [])] });
+    else {
+      const source = m.Type === 'volume' ? input.volumeDir!(m.Source) : m.Source;
+      mounts.push({ destination: m.Target, type: 'bind', source, options: ['rbind', 'rprivate', m.ReadOnly ? 'ro' : 'rw', ...(m.Options ?? [])] });
+    }
   }
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (hc.NetworkMode !== 'host') namespaces.push({ type: 'network' });

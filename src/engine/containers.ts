@@ -11,7 +11,8 @@ import { writeTx } from '../state/db.js';
 import type { EngineContext } from './context.js';
 import { ContainerStore } from '../containers/store.js';
 import { generateName, validateName } from '../containers/names.js';
-import { newState, ZERO_TIME, type ContainerRecord, type ContainerState, type CtrConfig, type Health, type HostConfig } from '../containers/model.js';
+import { newState, ZERO_TIME, type ContainerRecord, type ContainerState, type CtrConfig, type Health, type HostConfig, type Mount } from '../containers/model.js';
+import { VolumeService } from './volumes.js';
 import { healthPlan, NOT_RUNNING, recordResult, startScheduler } from '../containers/health.js';
 import { containerPaths, type ContainerPaths } from '../containers/paths.js';
 import { buildSpec } from '../containers/spec.js';
@@ -125,6 +126,7 @@ export class ContainerService {
     };
     if (!(config.Entrypoint?.length || config.Cmd?.length)) throw invalid('No command specified');
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
+    hostConfig.Mounts = this.volumeMounts(hostConfig.Mounts ?? [], config.Volumes ?? {});
     if (hostConfig.NetworkMode === 'default' || hostConfig.NetworkMode === 'bridge' || !hostConfig.NetworkMode) hostConfig.NetworkMode = 'none';
     if (hostConfig.NetworkMode !== 'none' && hostConfig.NetworkMode !== 'host') throw invalid(`network mode "${hostConfig.NetworkMode}" is not supported yet (use none or host)`);
     if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') throw invalid('Conflicting options: --restart and --rm');
@@ -167,6 +169,37 @@ export class ContainerService {
       } catch {
         /* raced with another sweep */
       }
+    }
+  }
+
+  /** Named volumes made if missing, anonymous ones for `-v /path` and for the image's VOLUMEs. */
+  private volumeMounts(mounts: Mount[], imageVolumes: Record<string, object>): Mount[] {
+    const volumes = new VolumeService(this.ctx);
+    const out = mounts.map((m) => {
+      if (m.Type !== 'volume') return m;
+      const v = volumes.create({ name: m.Source || undefined, anonymous: !m.Source });
+      return { ...m, Source: v.Name };
+    });
+    for (const target of Object.keys(imageVolumes)) {
+      if (out.some((m) => m.Target === target)) continue;
+      out.push({ Type: 'volume', Source: volumes.create({ anonymous: true }).Name, Target: target, ReadOnly: false });
+    }
+    return out;
+  }
+
+  /** Mount volumes with options; fill a new, empty volume with what the image has at its target. */
+  private async prepareVolumes(c: ContainerRecord, rootfs: string): Promise<void> {
+    const store = new VolumeService(this.ctx).store;
+    for (const m of c.hostConfig.Mounts ?? []) {
+      if (m.Type !== 'volume') continue;
+      const v = store.inspect(m.Source);
+      await store.ensureMounted(v);
+      if (v.Populated) continue;
+      const src = resolveInRoot(rootfs, m.Target, true);
+      if (store.isEmpty(v.Name) && lstatSync(src, { throwIfNoEntry: false })?.isDirectory()) {
+        await unpackInto(packPath(src, '.'), v.Mountpoint, { owners: true });
+      }
+      store.markPopulated(v.Name);
     }
   }
 
@@ -265,6 +298,7 @@ export class ContainerService {
       mkdirSync(p.exitDir, { recursive: true, mode: 0o700 });
       mkdirSync(p.socketDir, { recursive: true, mode: 0o700 });
       await this.mountRootfs(c, p);
+      await this.prepareVolumes(c, p.rootfs);
       this.writeEtc(c, p);
       const user = resolveUser(p.rootfs, c.config.User ?? '');
       const env = [...(c.config.Env ?? [])];
@@ -274,7 +308,7 @@ export class ContainerService {
       if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
       const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
       const spec = buildSpec(
-        { record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c) },
+        { record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
@@ -637,7 +671,7 @@ export class ContainerService {
     if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true });
   }
 
-  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<string> {
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     let c = await this.get(idOrName);
     if (c.state.Running || c.state.Paused) {
       if (!opts.force) throw conflict(`cannot remove container "${c.name}": container is running: stop the container before removing or force remove`);
@@ -654,6 +688,12 @@ export class ContainerService {
     if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });
     rmSync(p.bundle, { recursive: true, force: true });
     rmSync(p.data, { recursive: true, force: true });
+    if (opts.volumes || c.hostConfig.AutoRemove) {
+      const volumes = new VolumeService(this.ctx);
+      for (const m of c.hostConfig.Mounts ?? []) {
+        if (m.Type === 'volume' && volumes.store.get(m.Source)?.Anonymous) await volumes.remove(m.Source).catch((e: Error) => log.debug(`rm -v: ${e.message}`));
+      }
+    }
     return c.id;
   }
 }

@@ -21,6 +21,15 @@ export async function mountOverlay(target: string, lowers: string[], upper: stri
   }
 }
 
+/** A plain mount (tmpfs, a bind, ...) for volumes with driver options. */
+export async function mountFs(source: string, target: string, type: string, options: string[]): Promise<void> {
+  try {
+    await run('mount', ['-t', type, ...(options.length ? ['-o', options.join(',')] : []), source, target]);
+  } catch (e) {
+    throw new BerthError('runtime', `mounting volume at ${target}: ${((e as { stderr?: string }).stderr ?? String(e)).trim()}`);
+  }
+}
+
 export function isMountPoint(path: string): boolean {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
   const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);

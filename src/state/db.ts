@@ -9,7 +9,7 @@ export type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -66,6 +66,15 @@ CREATE TABLE IF NOT EXISTS containers (
   restart_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
+CREATE TABLE IF NOT EXISTS volumes (
+  name TEXT PRIMARY KEY,
+  driver TEXT NOT NULL,             -- local
+  created TEXT NOT NULL,
+  labels TEXT NOT NULL,             -- JSON object
+  options TEXT NOT NULL,            -- JSON object (local driver: type, device, o)
+  anonymous INTEGER NOT NULL,       -- made for a container (rm -v / --rm remove it)
+  populated INTEGER NOT NULL DEFAULT 0 -- image content already copied up into it
+);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,            -- ns since epoch

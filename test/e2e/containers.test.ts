@@ -364,3 +364,44 @@ describe('runtimes and management', () => {
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
   });
 });
+
+describe('volumes', () => {
+  test('named volumes: create, copy-up of image content, persistence, in-use protection, ls/inspect/rm/prune', async () => {
+    assert.equal(await ok(sb, ['volume', 'create', '--label', 'team=a', 'vdata']), 'vdata\n');
+    // A new, empty volume takes the image's content at its mount point.
+    assert.match(await ok(sb, ['run', '--rm', '-v', 'vdata:/etc', IMG, 'cat', '/etc/passwd']), /^root:x:0:0/);
+    await ok(sb, ['run', '--rm', '-v', 'vdata:/data', IMG, 'sh', '-c', 'echo kept > /data/note']);
+    assert.equal(await ok(sb, ['run', '--rm', '-v', 'vdata:/data:ro', IMG, 'cat', '/data/note']), 'kept\n');
+    const ro = await sb.run(['run', '--rm', '-v', 'vdata:/data:ro', IMG, 'touch', '/data/x']);
+    assert.notEqual(ro.code, 0);
+    const v = JSON.parse(await ok(sb, ['volume', 'inspect', 'vdata']))[0];
+    assert.equal(v.Name, 'vdata');
+    assert.equal(v.Driver, 'local');
+    assert.deepEqual(v.Labels, { team: 'a' });
+    assert.equal(readFileSync(join(v.Mountpoint, 'note'), 'utf8'), 'kept\n');
+    assert.equal(await ok(sb, ['volume', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}}']), 'vdata\n');
+    await ok(sb, ['create', '--name', 'holder', '-v', 'vdata:/data', IMG, 'true']);
+    const busy = await sb.run(['volume', 'rm', 'vdata']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /volume is in use - \[holder\]/);
+    await ok(sb, ['rm', 'holder']);
+    assert.equal(await ok(sb, ['volume', 'rm', 'vdata']), 'vdata\n');
+  });
+
+  test('anonymous volumes (-v /path) go with rm -v and --rm; prune removes unused anonymous ones', async () => {
+    await ok(sb, ['create', '--name', 'anon', '-v', '/scratch', IMG, 'true']);
+    assert.equal((await ok(sb, ['volume', 'ls', '-q'])).trim().split('\n').filter(Boolean).length, 1);
+    await ok(sb, ['rm', '-v', 'anon']);
+    assert.equal((await ok(sb, ['volume', 'ls', '-q'])).trim(), '');
+    await ok(sb, ['run', '--rm', '-v', '/scratch', IMG, 'true']);
+    assert.equal((await ok(sb, ['volume', 'ls', '-q'])).trim(), '');
+    await ok(sb, ['create', '--name', 'anon2', '-v', '/scratch', IMG, 'true']);
+    await ok(sb, ['rm', 'anon2']);
+    await ok(sb, ['volume', 'create', 'named-kept']);
+    const pruned = await ok(sb, ['volume', 'prune', '-f']);
+    assert.match(pruned, /Deleted Volumes:\n[a-f0-9]{64}\n/);
+    assert.equal(await ok(sb, ['volume', 'ls', '-q']), 'named-kept\n');
+    await ok(sb, ['volume', 'prune', '-a', '-f']);
+    assert.equal((await ok(sb, ['volume', 'ls', '-q'])).trim(), '');
+  });
+});

@@ -16,7 +16,7 @@ export const command: Command = {
     let failed = false;
     for (const n of names) {
       try {
-        await svc.remove(n, { force: flags.force as boolean });
+        await svc.remove(n, { force: flags.force as boolean, volumes: flags.volumes as boolean });
         cli.out(`${n}\n`);
       } catch (e) {
         failed = true;

@@ -1,0 +1,113 @@
+// berth volume create | ls | inspect | rm | prune
+import type { Command } from '../command.js';
+import { formatFlag } from '../command.js';
+import { VolumeService } from '../../engine/volumes.js';
+import { formatInspect, formatList } from '../format.js';
+import { confirm } from '../prompt.js';
+import { errorMessage, invalid } from '../../errors.js';
+import type { Volume } from '../../volumes/volumes.js';
+
+function keyValues(list: string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (what === 'label' && i < 0) out[kv] = '';
+    else if (i <= 0) throw invalid(`invalid ${what} "${kv}": expected key=value`);
+    else out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+const view = (v: Volume) => {
+  const { Anonymous: _a, Populated: _p, ...rest } = v;
+  return rest;
+};
+
+export const create: Command = {
+  usage: '[OPTIONS] [VOLUME]',
+  summary: 'Create a volume',
+  args: [0, 1],
+  flags: [
+    { name: 'driver', short: 'd', type: 'string', value: 'string', default: 'local', help: 'Specify volume driver name' },
+    { name: 'label', type: 'strings', value: 'list', help: 'Set metadata for a volume' },
+    { name: 'opt', short: 'o', type: 'strings', value: 'map', help: 'Set driver specific options (type, device, o)' },
+    { name: 'name', type: 'string', value: 'string', help: 'Specify volume name', hidden: true },
+  ],
+  async run(cli, flags, [name]) {
+    const v = new VolumeService(cli.engine).create({ name: name ?? (flags.name as string | undefined), driver: flags.driver as string, labels: keyValues(flags.label as string[], 'label'), options: keyValues(flags.opt as string[], 'option') });
+    cli.out(`${v.Name}\n`);
+  },
+};
+
+export const ls: Command = {
+  usage: '[OPTIONS]',
+  summary: 'List volumes',
+  args: [0, 0],
+  flags: [{ name: 'filter', short: 'f', type: 'strings', value: 'filter', help: "Provide filter values (e.g. 'dangling=true')" }, formatFlag, { name: 'quiet', short: 'q', type: 'bool', help: 'Only display volume names' }],
+  async run(cli, flags) {
+    const rows = new VolumeService(cli.engine).list(flags.filter as string[]).map((v) => ({ Driver: v.Driver, Name: v.Name, Mountpoint: v.Mountpoint, Scope: v.Scope, Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','), CreatedAt: v.CreatedAt }));
+    cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: 'table {{.Driver}}\t{{.Name}}', quiet: flags.quiet as boolean, quietField: (r) => r.Name, headers: { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE' } }));
+  },
+};
+
+export const inspect: Command = {
+  usage: '[OPTIONS] VOLUME [VOLUME...]',
+  summary: 'Display detailed information on one or more volumes',
+  args: [1, Infinity],
+  flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: 'Format output using a custom template' }],
+  async run(cli, flags, names) {
+    const svc = new VolumeService(cli.engine);
+    const found: unknown[] = [];
+    let failed = false;
+    for (const n of names) {
+      try {
+        found.push(view(svc.store.inspect(n)));
+      } catch (e) {
+        failed = true;
+        cli.err(`Error: ${errorMessage(e)}\n`);
+      }
+    }
+    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
+    return failed ? 1 : 0;
+  },
+};
+
+export const rm: Command = {
+  usage: '[OPTIONS] VOLUME [VOLUME...]',
+  summary: 'Remove one or more volumes',
+  args: [1, Infinity],
+  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Force the removal of one or more volumes' }],
+  async run(cli, flags, names) {
+    const svc = new VolumeService(cli.engine);
+    let failed = false;
+    for (const n of names) {
+      try {
+        await svc.remove(n, flags.force as boolean);
+        cli.out(`${n}\n`);
+      } catch (e) {
+        failed = true;
+        cli.err(`Error: ${errorMessage(e)}\n`);
+      }
+    }
+    return failed ? 1 : 0;
+  },
+};
+
+export const prune: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Remove unused local volumes',
+  args: [0, 0],
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
+    { name: 'filter', type: 'strings', value: 'filter', help: "Provide filter values (e.g. 'label=<label>')" },
+    { name: 'force', short: 'f', type: 'bool', help: 'Do not prompt for confirmation' },
+  ],
+  async run(cli, flags) {
+    if (!flags.force && !(await confirm(flags.all ? 'WARNING! This will remove all local volumes not used by at least one container.' : 'WARNING! This will remove anonymous local volumes not used by at least one container.', cli.out))) return 0;
+    const removed = await new VolumeService(cli.engine).prune({ all: flags.all as boolean, filters: flags.filter as string[] });
+    if (removed.length) cli.out(`Deleted Volumes:\n${removed.map((r) => `${r}\n`).join('')}\n`);
+    cli.out('Total reclaimed space: 0B\n');
+  },
+};
+
+export const command = ls;

@@ -8,6 +8,7 @@ import type { CtrConfig, HostConfig, Mount } from '../containers/model.js';
 import { invalid } from '../errors.js';
 import { parseSize } from '../util/units.js';
 import { parseGoDuration } from '../containers/health.js';
+import { isCdiName } from '../containers/devices.js';
 import type { HealthConfig } from '../images/manifest.js';
 
 export const containerFlags: FlagSpec[] = [
@@ -51,6 +52,8 @@ export const containerFlags: FlagSpec[] = [
   { name: 'log-opt', type: 'strings', value: 'list', help: 'Log driver options (max-size, max-file)' },
   { name: 'cidfile', type: 'string', value: 'string', help: 'Write the container ID to the file' },
   { name: 'expose', type: 'strings', value: 'list', help: 'Expose a port or a range of ports' },
+  { name: 'device', type: 'strings', value: 'list', help: 'Add a host device (/dev/x[:/dev/y[:rwm]]) or a CDI device (vendor.com/class=name)' },
+  { name: 'userns', type: 'string', value: 'string', help: 'User namespace to use (host)' },
   { name: 'health-cmd', type: 'string', value: 'string', help: 'Command to run to check health' },
   { name: 'health-interval', type: 'string', value: 'duration', help: 'Time between running the check (ms|s|m|h) (default 30s)' },
   { name: 'health-timeout', type: 'string', value: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)' },
@@ -189,6 +192,15 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
   if (logOpts['max-size']) logOpts['max-size'] = String(parseSize(logOpts['max-size']));
   const driver = (flags['log-driver'] as string | undefined) ?? 'k8s-file';
   if (!['k8s-file', 'json-file', 'none'].includes(driver)) throw invalid(`unsupported log driver "${driver}" (k8s-file, json-file, none)`);
+  const cdi = (flags.device as string[]).filter(isCdiName);
+  const devices = (flags.device as string[])
+    .filter((d) => !isCdiName(d))
+    .map((d) => {
+      const [host, inCtr, perms] = d.split(':');
+      const access = inCtr && /^[rwm]+$/.test(inCtr) && perms === undefined ? inCtr : perms ?? 'rwm';
+      const path = inCtr && !/^[rwm]+$/.test(inCtr) ? inCtr : host;
+      return { PathOnHost: host, PathInContainer: path, CgroupPermissions: access };
+    });
   const cpus = flags.cpus !== undefined ? Number(flags.cpus) : 0;
   if (Number.isNaN(cpus) || cpus < 0) throw invalid(`invalid --cpus "${String(flags.cpus)}"`);
   const hostConfig: Partial<HostConfig> = {
@@ -214,6 +226,9 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Mounts: [...(flags.volume as string[]).map(volumeFlag), ...(flags.mount as string[]).map(mountFlag)],
     ExtraHosts: (flags['add-host'] as string[]).length ? (flags['add-host'] as string[]) : null,
     LogConfig: { Type: driver, Config: logOpts },
+    Devices: devices.length ? devices : null,
+    DeviceRequests: cdi.length ? [{ Driver: 'cdi', DeviceIDs: cdi }] : null,
+    UsernsMode: (flags.userns as string | undefined) ?? '',
   };
   return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
 }

@@ -84,6 +84,8 @@ export interface HostConfig {
   ExtraHosts: string[] | null;
   LogConfig: { Type: string; Config: Record<string, string> };
   Devices: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }> | null;
+  DeviceRequests: Array<{ Driver: string; DeviceIDs: string[] }> | null;
+  UsernsMode: string;
 }
 
 export interface ContainerRecord {

@@ -6,6 +6,7 @@ import type { ResolvedUser } from './user.js';
 import { capabilities, defaultSeccomp, MASKED_PATHS, READONLY_PATHS } from './security.js';
 import { ownRlimits } from '../platform/limits.js';
 import { invalid } from '../errors.js';
+import type { ContainerEdits } from './devices.js';
 
 export interface SpecInput {
   record: ContainerRecord;
@@ -18,6 +19,8 @@ export interface SpecInput {
   cgroupsPath: string;
   /** where a named volume's data lives */
   volumeDir?: (name: string) => string;
+  /** devices (host nodes and CDI) and the mounts CDI asks for */
+  edits?: ContainerEdits;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -80,11 +83,13 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
       mounts.push({ destination: m.Target, type: 'bind', source, options: ['rbind', 'rprivate', m.ReadOnly ? 'ro' : 'rw', ...(m.Options ?? [])] });
     }
   }
+  for (const m of input.edits?.mounts ?? []) mounts.push({ destination: m.destination, type: m.type ?? 'bind', source: m.source, options: m.options ?? ['rbind', 'rprivate'] });
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (hc.NetworkMode !== 'host') namespaces.push({ type: 'network' });
   const resources: Spec = {
     devices: hc.Privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICES_ALLOWED.map(([type, major, minor]) => ({ allow: true, type, major: major ?? undefined, minor: minor ?? undefined, access: 'rwm' }))],
   };
+  for (const d of input.edits?.devices ?? []) resources.devices.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: d.access });
   if (hc.Memory > 0) resources.memory = { limit: hc.Memory, ...(hc.MemorySwap ? { swap: hc.MemorySwap } : {}) };
   if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus) {
     resources.cpu = {
@@ -116,6 +121,7 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
       namespaces,
       resources,
       cgroupsPath: input.cgroupsPath,
+      ...(input.edits?.devices.length ? { devices: input.edits.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) } : {}),
       ...(seccomp ? { seccomp } : {}),
       ...(hc.Privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
     },

@@ -13,6 +13,7 @@ import { ContainerStore } from '../containers/store.js';
 import { generateName, validateName } from '../containers/names.js';
 import { newState, ZERO_TIME, type ContainerRecord, type ContainerState, type CtrConfig, type Health, type HostConfig, type Mount } from '../containers/model.js';
 import { VolumeService } from './volumes.js';
+import { cdiEdits, hostDevice, type ContainerEdits } from '../containers/devices.js';
 import { healthPlan, NOT_RUNNING, recordResult, startScheduler } from '../containers/health.js';
 import { containerPaths, type ContainerPaths } from '../containers/paths.js';
 import { buildSpec } from '../containers/spec.js';
@@ -54,7 +55,7 @@ function defaultHostConfig(): HostConfig {
   return {
     AutoRemove: false, Privileged: false, ReadonlyRootfs: false, NetworkMode: 'none', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Runtime: '',
     CapAdd: null, CapDrop: null, SecurityOpt: null, Init: false, Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, CpusetCpus: '', PidsLimit: null, ShmSize: 64 * 1024 * 1024,
-    Ulimits: null, Tmpfs: null, Binds: null, Mounts: [], ExtraHosts: null, LogConfig: { Type: 'k8s-file', Config: {} }, Devices: null,
+    Ulimits: null, Tmpfs: null, Binds: null, Mounts: [], ExtraHosts: null, LogConfig: { Type: 'k8s-file', Config: {} }, Devices: null, DeviceRequests: null, UsernsMode: '',
   };
 }
 
@@ -131,6 +132,8 @@ export class ContainerService {
     if (hostConfig.NetworkMode !== 'none' && hostConfig.NetworkMode !== 'host') throw invalid(`network mode "${hostConfig.NetworkMode}" is not supported yet (use none or host)`);
     if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') throw invalid('Conflicting options: --restart and --rm');
     capabilities(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged); // validates names
+    if (hostConfig.UsernsMode && hostConfig.UsernsMode !== 'host') throw invalid(`invalid --userns "${hostConfig.UsernsMode}": only "host" is supported (berth does not remap users when run as root)`);
+    await this.deviceEdits(hostConfig); // validates devices now rather than at start
     const runtime = hostConfig.Runtime || this.ctx.config.defaultRuntime || (await probeRuntimes(this.ctx.config)).default;
     if (!runtime) throw new BerthError('runtime', 'no working OCI runtime found (install runc)');
     runtimeFor(this.ctx.config, runtime);
@@ -170,6 +173,12 @@ export class ContainerService {
         /* raced with another sweep */
       }
     }
+  }
+
+  private async deviceEdits(hc: HostConfig): Promise<ContainerEdits> {
+    const edits = await cdiEdits((hc.DeviceRequests ?? []).filter((r) => r.Driver === 'cdi').flatMap((r) => r.DeviceIDs), this.ctx.config.cdiSpecDirs);
+    for (const d of hc.Devices ?? []) edits.devices.push(hostDevice(`${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`));
+    return edits;
   }
 
   /** Named volumes made if missing, anonymous ones for `-v /path` and for the image's VOLUMEs. */
@@ -307,8 +316,10 @@ export class ContainerService {
       if (c.config.Tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
       if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
       const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+      const edits = await this.deviceEdits(c.hostConfig);
+      env.push(...edits.env);
       const spec = buildSpec(
-        { record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
+        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));

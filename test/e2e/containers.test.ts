@@ -405,3 +405,20 @@ describe('volumes', () => {
     assert.equal((await ok(sb, ['volume', 'ls', '-q'])).trim(), '');
   });
 });
+
+describe('devices', () => {
+  test('a host device node and a CDI device (spec written by the test, for a harmless node)', async () => {
+    const cdiDir = join(work, 'cdi');
+    const fs = await import('node:fs');
+    fs.mkdirSync(cdiDir, { recursive: true });
+    fs.writeFileSync(join(cdiDir, 'test.yaml'), ['cdiVersion: "0.5.0"', 'kind: vendor.example/test', 'devices:', '  - name: null0', '    containerEdits:', '      deviceNodes:', '        - path: /dev/berth-null', '          hostPath: /dev/null', '      env:', '        - BERTH_CDI=yes', ''].join('\n'));
+    fs.appendFileSync(sb.configFile, `cdi_spec_dirs = ["${cdiDir}"]\n`);
+    assert.equal(await ok(sb, ['run', '--rm', '--device', 'vendor.example/test=null0', IMG, 'sh', '-c', 'test -c /dev/berth-null && echo ok > /dev/berth-null && echo $BERTH_CDI']), 'yes\n');
+    const missing = await sb.run(['run', '--rm', '--device', 'vendor.example/test=nope', IMG, 'true']);
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /unresolvable CDI devices vendor.example\/test=nope/);
+    assert.equal(await ok(sb, ['run', '--rm', '--device', '/dev/zero:/dev/myzero', IMG, 'sh', '-c', 'head -c 4 /dev/myzero | wc -c']), '4\n');
+    const denied = await sb.run(['run', '--rm', IMG, 'sh', '-c', 'mknod /dev/m c 1 1 && head -c 1 /dev/m']);
+    assert.notEqual(denied.code, 0, 'the device cgroup denies nodes that were not granted');
+  });
+});

@@ -29,6 +29,8 @@ export interface Config {
   /** Extra OCI runtimes by name (runc, crun, runsc are found on PATH). */
   runtimes: Record<string, RuntimeConfig>;
   defaultRuntime?: string;
+  /** The static init (tini) that --init runs as PID 1. */
+  initPath: string;
   /** Where CDI device specs are looked up. */
   cdiSpecDirs: string[];
   /** Directory of docker's config.json (credentials), as DOCKER_CONFIG. */
@@ -137,6 +139,7 @@ export async function loadConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     mirrors,
     runtimes,
     defaultRuntime: file.default_runtime as string | undefined,
+    initPath: (file.init_path as string | undefined) ?? '/usr/bin/tini-static',
     cdiSpecDirs: file.cdi_spec_dirs !== undefined ? strings(file.cdi_spec_dirs, 'cdi_spec_dirs') : ['/etc/cdi', '/var/run/cdi'],
     dockerConfigDir: env.DOCKER_CONFIG ?? join(env.HOME || homedir(), '.docker'),
   };

@@ -52,6 +52,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'log-opt', type: 'strings', value: 'list', help: 'Log driver options (max-size, max-file)' },
   { name: 'cidfile', type: 'string', value: 'string', help: 'Write the container ID to the file' },
   { name: 'expose', type: 'strings', value: 'list', help: 'Expose a port or a range of ports' },
+  { name: 'init', type: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'device', type: 'strings', value: 'list', help: 'Add a host device (/dev/x[:/dev/y[:rwm]]) or a CDI device (vendor.com/class=name)' },
   { name: 'userns', type: 'string', value: 'string', help: 'User namespace to use (host)' },
   { name: 'health-cmd', type: 'string', value: 'string', help: 'Command to run to check health' },
@@ -229,6 +230,7 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Devices: devices.length ? devices : null,
     DeviceRequests: cdi.length ? [{ Driver: 'cdi', DeviceIDs: cdi }] : null,
     UsernsMode: (flags.userns as string | undefined) ?? '',
+    Init: flags.init as boolean,
   };
   return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
 }

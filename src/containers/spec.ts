@@ -19,6 +19,8 @@ export interface SpecInput {
   cgroupsPath: string;
   /** where a named volume's data lives */
   volumeDir?: (name: string) => string;
+  /** --init: the host's static init, bind-mounted read-only */
+  init?: { source: string; target: string };
   /** devices (host nodes and CDI) and the mounts CDI asks for */
   edits?: ContainerEdits;
 }
@@ -83,6 +85,7 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
       mounts.push({ destination: m.Target, type: 'bind', source, options: ['rbind', 'rprivate', m.ReadOnly ? 'ro' : 'rw', ...(m.Options ?? [])] });
     }
   }
+  if (input.init) mounts.push({ destination: input.init.target, type: 'bind', source: input.init.source, options: ['bind', 'ro', 'nosuid', 'nodev'] });
   for (const m of input.edits?.mounts ?? []) mounts.push({ destination: m.destination, type: m.type ?? 'bind', source: m.source, options: m.options ?? ['rbind', 'rprivate'] });
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (hc.NetworkMode !== 'host') namespaces.push({ type: 'network' });

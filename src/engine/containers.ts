@@ -48,6 +48,8 @@ export interface CreateRequest {
   pullImage?: (ref: string) => Promise<string>;
 }
 
+/** Where --init's binary appears in the container (docker's path). */
+const INIT_PATH = '/sbin/docker-init';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const LOG_MAX_SIZE = 10 * 1024 * 1024;
 
@@ -315,11 +317,15 @@ export class ContainerService {
       if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${c.config.Hostname}`);
       if (c.config.Tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
       if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
-      const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+      let args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+      if (c.hostConfig.Init) {
+        if (!existsSync(this.ctx.config.initPath)) throw new BerthError('runtime', `--init needs ${this.ctx.config.initPath} (apt-get install tini, or set init_path)`);
+        args = [INIT_PATH, '--', ...args];
+      }
       const edits = await this.deviceEdits(c.hostConfig);
       env.push(...edits.env);
       const spec = buildSpec(
-        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
+        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));

@@ -422,3 +422,15 @@ describe('devices', () => {
     assert.notEqual(denied.code, 0, 'the device cgroup denies nodes that were not granted');
   });
 });
+
+describe('--init', () => {
+  test('an init as PID 1 passes SIGTERM on, so stop is prompt and the code is 143', async () => {
+    await ok(sb, ['run', '-d', '--init', '--name', 'with-init', IMG, 'sleep', '60']);
+    assert.equal(await ok(sb, ['exec', 'with-init', 'cat', '/proc/1/cmdline']), '/sbin/docker-init\0--\0sleep\x0060\0');
+    const t0 = Date.now();
+    await ok(sb, ['stop', '-t', '5', 'with-init']);
+    assert.ok(Date.now() - t0 < 4000, 'stopped by SIGTERM, not by the timeout');
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.ExitCode}}', 'with-init']), '143\n');
+    await ok(sb, ['rm', 'with-init']);
+  });
+});

@@ -17,6 +17,10 @@ export interface AttachOptions {
   sigProxy: boolean;
   start: boolean;
   detachKeys?: string;
+  /** use the attach socket even without -i/-t (the `attach` command: output from now on) */
+  socket?: boolean;
+  /** do not forward stdin (attach --no-stdin) */
+  noStdin?: boolean;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -53,7 +57,7 @@ export async function followToExit(cli: Cli, svc: ContainerService, c: Container
   const proxy = opts.sigProxy && !c.config.Tty;
   if (proxy) for (const s of SIGNALS) process.on(s, forward);
   try {
-    const code = c.config.OpenStdin || c.config.Tty ? await viaSocket(svc, c, opts) : await viaLog(svc, c, opts);
+    const code = opts.socket || c.config.OpenStdin || c.config.Tty ? await viaSocket(svc, c, opts) : await viaLog(svc, c, opts);
     if (code === undefined) return 0; // detached
     // `run --rm` returns once the container is gone, as docker's does.
     if (c.hostConfig.AutoRemove) await svc.cleanup(c.id).catch(() => undefined);
@@ -89,7 +93,8 @@ async function viaSocket(svc: ContainerService, c: ContainerRecord, opts: Attach
   const paths = svc.paths(c.id);
   const sock = new SeqpacketSocket();
   const stdin = process.stdin;
-  const tty = c.config.Tty && stdin.isTTY;
+  const withStdin = c.config.OpenStdin && !opts.noStdin;
+  const tty = c.config.Tty && stdin.isTTY && withStdin;
   const keys = parseDetachKeys(opts.detachKeys);
   let matched = 0;
   let detached = false;
@@ -137,7 +142,7 @@ async function viaSocket(svc: ContainerService, c: ContainerRecord, opts: Attach
     if (opts.start) await svc.start(c.id, { beforeStart: connect });
     else await connect();
     if (tty) stdin.setRawMode(true);
-    if (c.config.OpenStdin) {
+    if (withStdin) {
       stdin.on('data', onInput);
       stdin.on('end', () => sock.end());
       stdin.resume();

@@ -43,6 +43,7 @@ const update: Loader = () => import('./commands/update.js');
 const top: Loader = () => import('./commands/top.js');
 const port: Loader = () => import('./commands/port.js');
 const stats: Loader = () => import('./commands/stats.js');
+const attach: Loader = () => import('./commands/attach.js');
 const containerPrune: Loader = () => import('./commands/container-prune.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
@@ -62,6 +63,7 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
   commit: { load: commit, summary: "Create a new image from a container's changes" },
   diff: { load: diff, summary: "Inspect changes to files or directories on a container's filesystem" },
   export: { load: exp, summary: "Export a container's filesystem as a tar archive" },
+  attach: { load: attach, summary: 'Attach local standard input, output, and error streams to a running container' },
   pause: { load: pause, summary: 'Pause all processes within one or more containers' },
   unpause: { load: unpause, summary: 'Unpause all processes within one or more containers' },
   rename: { load: rename, summary: 'Rename a container' },
@@ -93,7 +95,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   },
   container: {
     summary: 'Manage containers',
-    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune },
+    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune, attach },
   },
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },

@@ -90,6 +90,26 @@ describe('attached I/O', () => {
     assert.match(out, /term=xterm/);
   });
 
+  test('attach to a running container; start -a of a stopped one; --log-driver none', async () => {
+    await ok(sb, ['run', '-d', '--name', 'att', IMG, 'sh', '-c', 'sleep 0.5; echo attached-out; echo attached-err >&2; exit 6']);
+    const r = await sb.run(['attach', 'att']);
+    assert.equal(r.code, 6);
+    assert.equal(r.stdout, 'attached-out\n');
+    assert.equal(r.stderr, 'attached-err\n');
+    const again = await sb.run(['start', '-a', 'att']);
+    assert.equal(again.code, 6);
+    assert.equal(again.stdout, 'attached-out\n');
+    const stopped = await sb.run(['attach', 'att']);
+    assert.equal(stopped.code, 1);
+    assert.match(stopped.stderr, /You cannot attach to a stopped container/);
+    await ok(sb, ['rm', 'att']);
+    await ok(sb, ['run', '-d', '--name', 'nolog', '--log-driver', 'none', IMG, 'echo', 'x']);
+    const logs = await sb.run(['logs', 'nolog']);
+    assert.equal(logs.code, 1);
+    assert.match(logs.stderr, /does not support reading/);
+    await ok(sb, ['rm', '-f', 'nolog']);
+  });
+
   test('logs -f follows a detached container until it exits; --tail and -t', async () => {
     await ok(sb, ['run', '-d', '--name', 'ticker', IMG, 'sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; echo done >&2']);
     const r = await sb.run(['logs', '-f', 'ticker']);

@@ -72,7 +72,7 @@ async function viaLog(svc: ContainerService, c: ContainerRecord, opts: AttachOpt
   const paths = svc.paths(c.id);
   closeSync(openSync(paths.log, 'a', 0o640));
   const reader = new LogReader(paths.log);
-  reader.open();
+  reader.open(true); // only what this run writes (start -a of an old container has older lines)
   const emit = (recs: LogRecord[]) => {
     for (const r of recs) (r.stream === 'stdout' ? process.stdout : process.stderr).write(r.text);
   };

@@ -29,10 +29,11 @@ export class LogReader {
   constructor(private readonly path: string) {}
 
   /** Open now (before the container starts), so the file can be read even after it is removed. */
-  open(): boolean {
+  open(fromEnd = false): boolean {
     if (this.fd !== undefined) return true;
     if (!existsSync(this.path)) return false;
     this.fd = openSync(this.path, 'r');
+    if (fromEnd) this.pos = fstatSync(this.fd).size;
     return true;
   }
 

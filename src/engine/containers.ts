@@ -29,7 +29,7 @@ import { diffTar, upperChanges, type ChangeKind } from '../storage/layer-diff.js
 import { commandLine } from './container-view.js';
 import { execCapture, runtimeFor, type OciRuntime } from '../runtime/oci.js';
 import { launchMonitor } from '../runtime/monitor.js';
-import { probeRuntimes } from '../platform/runtimes.js';
+import { defaultRuntime } from '../platform/runtimes.js';
 import { capabilities } from '../containers/security.js';
 import { log } from '../util/log.js';
 import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
@@ -136,7 +136,7 @@ export class ContainerService {
     capabilities(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged); // validates names
     if (hostConfig.UsernsMode && hostConfig.UsernsMode !== 'host') throw invalid(`invalid --userns "${hostConfig.UsernsMode}": only "host" is supported (berth does not remap users when run as root)`);
     await this.deviceEdits(hostConfig); // validates devices now rather than at start
-    const runtime = hostConfig.Runtime || this.ctx.config.defaultRuntime || (await probeRuntimes(this.ctx.config)).default;
+    const runtime = hostConfig.Runtime || defaultRuntime(this.ctx.config);
     if (!runtime) throw new BerthError('runtime', 'no working OCI runtime found (install runc)');
     runtimeFor(this.ctx.config, runtime);
     hostConfig.Runtime = runtime;

@@ -41,6 +41,16 @@ function version(path: string): Promise<string | null> {
   });
 }
 
+/**
+ * The default runtime without running anything (every `create` needs it): the configured
+ * default, else the first known runtime on PATH that can work with this host's cgroups.
+ */
+export function defaultRuntime(config: Config): string | null {
+  if (config.defaultRuntime) return config.defaultRuntime;
+  const hybrid = cgroupMode().mode === 'hybrid';
+  return KNOWN.find((n) => findOnPath(config.runtimes[n]?.path ?? n) && !(n === 'crun' && hybrid)) ?? null;
+}
+
 export async function probeRuntimes(config: Config): Promise<{ runtimes: RuntimeInfo[]; default: string | null }> {
   const { mode } = cgroupMode();
   const names = [...new Set([...KNOWN, ...Object.keys(config.runtimes)])];

@@ -1,6 +1,7 @@
 // An OCI runtime (runc, crun, runsc, ...) driven through its command line. Each berth root
 // gets its own runtime state directory, so separate roots never see each other's containers.
 import { execFile, spawn, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, invalid } from '../errors.js';
@@ -60,7 +61,15 @@ export class OciRuntime {
     return this.run(['update', '--resources', resourcesJson, id]);
   }
 
+  /** runc and crun keep a directory per container under --root: none means nothing to delete. */
+  private known(id: string): boolean {
+    const i = this.globalArgs.indexOf('--root');
+    if (i < 0 || !['runc', 'crun'].includes(this.name)) return true;
+    return existsSync(join(this.globalArgs[i + 1], id));
+  }
+
   async delete(id: string): Promise<void> {
+    if (!this.known(id)) return;
     await this.run(['delete', '--force', id]).catch((e: Error) => {
       if (!/does not exist|not found|no such/i.test(e.message)) throw e;
     });

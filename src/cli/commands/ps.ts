@@ -5,11 +5,12 @@ import { commandLine, statusText } from '../../engine/container-view.js';
 import { formatList } from '../format.js';
 import { parseFilters, labelMatches } from '../../images/filters.js';
 import { goTime } from '../../util/time.js';
-import { humanDuration } from '../../util/units.js';
+import { humanDuration, humanSize } from '../../util/units.js';
+import { dirSize } from '../../platform/du.js';
 import { familiarName, parseReference, repositoryName } from '../../images/reference.js';
 import type { ContainerRecord } from '../../containers/model.js';
 
-const FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health'] as const;
+const FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health', 'volume', 'before', 'since'] as const;
 
 export const command: Command = {
   usage: '[OPTIONS]',
@@ -33,6 +34,12 @@ export const command: Command = {
     const all = (flags.all as boolean) || last > 0 || f.has('status') || f.has('exited');
     let list = await svc.list(all);
     list = list.filter((c) => matches(c, f, cli.engine.images));
+    for (const key of ['before', 'since'] as const) {
+      for (const v of f.get(key) ?? []) {
+        const pivot = Date.parse((await svc.get(v)).created);
+        list = list.filter((c) => (key === 'before' ? Date.parse(c.created) < pivot : Date.parse(c.created) > pivot));
+      }
+    }
     if (last > 0) list = list.slice(0, last);
     const noTrunc = flags['no-trunc'] as boolean;
     const now = Date.now();
@@ -48,7 +55,7 @@ export const command: Command = {
         Ports: '',
         State: c.state.Status,
         Status: statusText(c, now),
-        Size: '0B',
+        Size: flags.size ? `${humanSize(dirSize(svc.paths(c.id).upper))} (virtual ${humanSize(dirSize(svc.paths(c.id).upper) + (cli.engine.images.get(c.imageId)?.size ?? 0))})` : '0B',
         Names: c.name,
         Labels: Object.entries(c.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
         Mounts: (c.hostConfig.Mounts ?? []).map((m) => m.Target).join(','),
@@ -71,6 +78,7 @@ function matches(c: ContainerRecord, f: Map<string, string[]>, images: { tryReso
     any('name', (v) => new RegExp(v).test(c.name)) &&
     any('id', (v) => c.id.startsWith(v)) &&
     any('health', (v) => (c.state.Health?.Status ?? 'none') === v) &&
+    any('volume', (v) => (c.hostConfig.Mounts ?? []).some((m) => m.Source === v || m.Target === v)) &&
     any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v)) &&
     (f.get('label') ?? []).every((l) => labelMatches(c.config.Labels, l)) &&
     any('ancestor', (v) => {

@@ -34,4 +34,5 @@ b pull "127.0.0.1:$port/demo/busybox:1.0"
 b images
 b history "127.0.0.1:$port/demo/busybox:1.0"
 b image inspect --format '{{.Id}} {{json .Config.Env}} {{.Os}}/{{.Architecture}}' "127.0.0.1:$port/demo/busybox:1.0"
-echo "demo done: berth imported, pushed, removed and pulled back an image built from scratch."
+b run --rm "127.0.0.1:$port/demo/busybox:1.0" sh -c 'echo "$GREETING from a container; $(grep CapEff /proc/self/status)"'
+echo "demo done: berth made an image from scratch, pushed, removed and pulled it back, and ran a container from it."

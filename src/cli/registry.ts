@@ -44,6 +44,7 @@ const top: Loader = () => import('./commands/top.js');
 const port: Loader = () => import('./commands/port.js');
 const stats: Loader = () => import('./commands/stats.js');
 const attach: Loader = () => import('./commands/attach.js');
+const restart: Loader = () => import('./commands/restart.js');
 const containerPrune: Loader = () => import('./commands/container-prune.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
@@ -56,6 +57,7 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
   start: { load: start, summary: 'Start one or more stopped containers' },
   stop: { load: stop, summary: 'Stop one or more running containers' },
   kill: { load: kill, summary: 'Kill one or more running containers' },
+  restart: { load: restart, summary: 'Restart one or more containers' },
   rm: { load: rm, summary: 'Remove one or more containers' },
   logs: { load: logs, summary: 'Fetch the logs of a container' },
   wait: { load: wait, summary: 'Block until one or more containers stop, then print their exit codes' },
@@ -95,7 +97,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   },
   container: {
     summary: 'Manage containers',
-    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune, attach },
+    commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune, attach, restart },
   },
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },

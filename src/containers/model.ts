@@ -20,6 +20,8 @@ export interface ContainerState {
   MonitorPid?: number;
   /** stopped by the user: restart policies leave it alone; not in docker's JSON */
   ManuallyStopped?: boolean;
+  /** identifies one start: the monitor's cleanup of an older run must not touch a newer one; not in docker's JSON */
+  RunId?: string;
   /** pid of the health-check scheduler; not in docker's JSON */
   HealthPid?: number;
   Health?: Health;

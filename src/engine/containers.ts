@@ -303,6 +303,9 @@ export class ContainerService {
     if (c.state.Running) return c;
     const p = this.paths(c.id);
     const rt = this.runtime(c);
+    const runId = randomBytes(8).toString('hex');
+    // Claim this start in the record first: a late cleanup of the previous run sees another RunId and backs off.
+    this.store.setState(c.id, { ...c.state, RunId: runId });
     try {
       await rt.delete(c.id);
       rmSync(p.exitFile, { force: true });
@@ -332,11 +335,11 @@ export class ContainerService {
       const mon = await launchMonitor({
         id: c.id, name: c.name, bundle: p.bundle, runtime: rt, logPath: p.log, logDriver: c.hostConfig.LogConfig.Type,
         logMaxSize: Number(c.hostConfig.LogConfig.Config['max-size'] ?? LOG_MAX_SIZE),
-        exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), 'container', 'cleanup', c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
+        exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), 'container', 'cleanup', '--run', runId, c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
       });
       await opts.beforeStart?.(c);
       await rt.start(c.id);
-      const state: ContainerState = { ...c.state, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      const state: ContainerState = { ...c.state, RunId: runId, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
       delete state.ManuallyStopped;
       delete state.HealthPid;
       delete state.Health;
@@ -660,7 +663,7 @@ export class ContainerService {
    * records the exit, releases the runtime and the rootfs mount, then restarts or removes
    * the container as its policy says. Safe to run more than once.
    */
-  async cleanup(idOrName: string): Promise<void> {
+  async cleanup(idOrName: string, runId?: string): Promise<void> {
     let c: ContainerRecord;
     try {
       c = await this.get(idOrName);
@@ -668,6 +671,8 @@ export class ContainerService {
       return;
     }
     if (c.state.Running) return;
+    // The monitor of an older run, arriving after the container was started again.
+    if (runId && c.state.RunId && c.state.RunId !== runId) return;
     this.stopHealth(c);
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);

@@ -348,6 +348,10 @@ describe('runtimes and management', () => {
     await ok(sb, ['update', '-m', '200m', '--restart', 'always', 'mgmt']);
     assert.match(await ok(sb, ['stats', '--no-stream', '--format', '{{.MemUsage}}', 'mgmt']), /\/ 200MiB/);
     assert.equal(await ok(sb, ['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.Memory}}', 'mgmt']), 'always 209715200\n');
+    const before = await ok(sb, ['inspect', '-f', '{{.State.StartedAt}}', 'mgmt']);
+    assert.equal(await ok(sb, ['restart', '-t', '0', 'mgmt']), 'mgmt\n');
+    assert.notEqual(await ok(sb, ['inspect', '-f', '{{.State.StartedAt}}', 'mgmt']), before);
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.Status}}', 'mgmt']), 'running\n');
     await ok(sb, ['rename', 'mgmt', 'mgmt2']);
     assert.equal(await ok(sb, ['ps', '--format', '{{.Names}}']), 'mgmt2\n');
     await ok(sb, ['stop', '-t', '0', 'mgmt2']);

@@ -7,8 +7,8 @@ export const command: Command = {
   usage: 'CONTAINER',
   summary: 'Clean up after a container has exited (run by its monitor)',
   args: [1, 1],
-  flags: [],
-  async run(cli, _flags, [id]) {
-    await new ContainerService(cli.engine).cleanup(id);
+  flags: [{ name: 'run', type: 'string', value: 'id', help: 'Only clean up after this run of the container' }],
+  async run(cli, flags, [id]) {
+    await new ContainerService(cli.engine).cleanup(id, flags.run as string | undefined);
   },
 };

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
+import { forEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
-import { errorMessage } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -10,16 +10,6 @@ export const command: Command = {
   flags: [{ name: 'signal', short: 's', type: 'string', value: 'string', default: 'KILL', help: 'Signal to send to the container' }],
   async run(cli, flags, names) {
     const svc = new ContainerService(cli.engine);
-    let failed = false;
-    for (const n of names) {
-      try {
-        await svc.kill(n, flags.signal as string);
-        cli.out(`${n}\n`);
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    return failed ? 1 : 0;
+    return forEach(cli, names, (n) => svc.kill(n, flags.signal as string).then(() => undefined));
   },
 };

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
+import { forEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
-import { errorMessage } from '../../errors.js';
 
 function each(verb: 'pause' | 'unpause', summary: string): Command {
   return {
@@ -10,17 +10,7 @@ function each(verb: 'pause' | 'unpause', summary: string): Command {
     flags: [],
     async run(cli, _flags, names) {
       const svc = new ContainerService(cli.engine);
-      let failed = false;
-      for (const n of names) {
-        try {
-          await svc[verb](n);
-          cli.out(`${n}\n`);
-        } catch (e) {
-          failed = true;
-          cli.err(`Error: ${errorMessage(e)}\n`);
-        }
-      }
-      return failed ? 1 : 0;
+      return forEach(cli, names, (n) => svc[verb](n));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
+import { forEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
-import { errorMessage } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -13,16 +13,6 @@ export const command: Command = {
   ],
   async run(cli, flags, names) {
     const svc = new ContainerService(cli.engine);
-    let failed = false;
-    for (const n of names) {
-      try {
-        await svc.remove(n, { force: flags.force as boolean, volumes: flags.volumes as boolean });
-        cli.out(`${n}\n`);
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    return failed ? 1 : 0;
+    return forEach(cli, names, (n) => svc.remove(n, { force: flags.force as boolean, volumes: flags.volumes as boolean }).then(() => undefined));
   },
 };

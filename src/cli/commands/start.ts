@@ -1,7 +1,8 @@
 import type { Command } from '../command.js';
+import { forEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
 import { followToExit } from '../attach.js';
-import { errorMessage, invalid } from '../../errors.js';
+import { invalid } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -20,16 +21,6 @@ export const command: Command = {
       const c = await svc.get(names[0]);
       return followToExit(cli, svc, c, { sigProxy: true, start: true, detachKeys: flags['detach-keys'] as string | undefined });
     }
-    let failed = false;
-    for (const n of names) {
-      try {
-        await svc.start(n);
-        cli.out(`${n}\n`);
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    return failed ? 1 : 0;
+    return forEach(cli, names, (n) => svc.start(n).then(() => undefined));
   },
 };

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
+import { forEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
-import { errorMessage, invalid } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import { parseSize } from '../../util/units.js';
 import type { HostConfig } from '../../containers/model.js';
 
@@ -36,16 +37,6 @@ export const command: Command = {
     }
     if (!Object.keys(u).length) throw invalid('you must provide one or more flags when using this command');
     const svc = new ContainerService(cli.engine);
-    let failed = false;
-    for (const n of names) {
-      try {
-        await svc.update(n, u);
-        cli.out(`${n}\n`);
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    return failed ? 1 : 0;
+    return forEach(cli, names, (n) => svc.update(n, u));
   },
 };

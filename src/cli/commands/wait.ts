@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
+import { forEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
-import { errorMessage } from '../../errors.js';
 
 export const command: Command = {
   usage: 'CONTAINER [CONTAINER...]',
@@ -10,15 +10,6 @@ export const command: Command = {
   flags: [],
   async run(cli, _flags, names) {
     const svc = new ContainerService(cli.engine);
-    let failed = false;
-    for (const n of names) {
-      try {
-        cli.out(`${await svc.wait(n)}\n`);
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    return failed ? 1 : 0;
+    return forEach(cli, names, async (n) => String(await svc.wait(n)));
   },
 };

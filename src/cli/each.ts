@@ -1,0 +1,18 @@
+// docker's way with several names: act on each, print what `print` returns (the name by
+// default) on success, the error on failure, and exit 1 if any failed.
+import type { Cli } from './command.js';
+import { errorMessage } from '../errors.js';
+
+export async function forEach(cli: Cli, names: string[], act: (name: string) => Promise<string | void>): Promise<number> {
+  let failed = false;
+  for (const n of names) {
+    try {
+      const out = await act(n);
+      cli.out(`${out ?? n}\n`);
+    } catch (e) {
+      failed = true;
+      cli.err(`Error: ${errorMessage(e)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}

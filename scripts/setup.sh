@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   docker-registry apache2-utils busybox-static skopeo umoci zstd   # images: registry, fixtures, cross-checks
-  runc conmon runsc uidmap fuse-overlayfs iproute2 iptables        # containers, networks, rootless
+  runc conmon runsc uidmap fuse-overlayfs iproute2 iptables        # containers, rootless
+  netavark aardvark-dns                                            # networks
   tini jq curl ca-certificates
 )
 missing=()

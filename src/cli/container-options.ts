@@ -9,6 +9,7 @@ import { invalid } from '../errors.js';
 import { parseSize } from '../util/units.js';
 import { parseGoDuration } from '../containers/health.js';
 import { isCdiName } from '../containers/devices.js';
+import { mergeBindings, parsePublish } from '../network/ports.js';
 import type { HealthConfig } from '../images/manifest.js';
 
 export const containerFlags: FlagSpec[] = [
@@ -46,8 +47,15 @@ export const containerFlags: FlagSpec[] = [
   { name: 'runtime', type: 'string', value: 'string', help: 'Runtime to use for this container (runc, crun, runsc, or one named in the config file)' },
   { name: 'pull', type: 'string', value: 'string', default: 'missing', help: 'Pull image before running ("always", "missing", "never")' },
   { name: 'platform', type: 'string', value: 'string', help: 'Set platform if server is multi-platform capable' },
-  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none, host)' },
-  { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network', hidden: true },
+  { name: 'network', type: 'strings', value: 'network', help: 'Connect a container to a network (bridge, a network name, none, host, container:<name|id>); repeatable' },
+  { name: 'net', type: 'strings', value: 'network', help: 'Connect a container to a network', hidden: true },
+  { name: 'network-alias', type: 'strings', value: 'list', help: 'Add network-scoped alias for the container' },
+  { name: 'ip', type: 'string', value: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'publish', short: 'p', type: 'strings', value: 'list', help: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
+  { name: 'publish-all', short: 'P', type: 'bool', help: 'Publish all exposed ports to random ports' },
+  { name: 'dns', type: 'strings', value: 'list', help: 'Set custom DNS servers' },
+  { name: 'dns-search', type: 'strings', value: 'list', help: 'Set custom DNS search domains' },
+  { name: 'dns-option', type: 'strings', value: 'list', help: 'Set DNS options' },
   { name: 'log-driver', type: 'string', value: 'string', help: 'Logging driver for the container (k8s-file, json-file, none)' },
   { name: 'log-opt', type: 'strings', value: 'list', help: 'Log driver options (max-size, max-file)' },
   { name: 'cidfile', type: 'string', value: 'string', help: 'Write the container ID to the file' },
@@ -202,13 +210,21 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
       const path = inCtr && !/^[rwm]+$/.test(inCtr) ? inCtr : host;
       return { PathOnHost: host, PathInContainer: path, CgroupPermissions: access };
     });
+  const networks = [...(flags.network as string[]), ...(flags.net as string[])];
+  if (networks.length > 1 && networks.some((n) => n === 'none' || n === 'host' || n.startsWith('container:'))) throw invalid('conflicting options: none, host and container: networks cannot be combined with others');
   const cpus = flags.cpus !== undefined ? Number(flags.cpus) : 0;
   if (Number.isNaN(cpus) || cpus < 0) throw invalid(`invalid --cpus "${String(flags.cpus)}"`);
   const hostConfig: Partial<HostConfig> = {
     AutoRemove: flags.rm as boolean,
     Privileged: flags.privileged as boolean,
     ReadonlyRootfs: flags['read-only'] as boolean,
-    NetworkMode: ((flags.network ?? flags.net) as string | undefined) ?? 'default',
+    NetworkMode: networks[0] ?? 'default',
+    ...(networks.length > 1 || (flags['network-alias'] as string[]).length || flags.ip ? { Networks: networks.length ? networks.map((n, i) => ({ network: n, aliases: i === 0 ? (flags['network-alias'] as string[]) : [], ...(i === 0 && flags.ip ? { ip: flags.ip as string } : {}) })) : [{ network: 'bridge', aliases: flags['network-alias'] as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) }] } : {}),
+    PortBindings: mergeBindings((flags.publish as string[]).map(parsePublish)),
+    PublishAllPorts: flags['publish-all'] as boolean,
+    Dns: flags.dns as string[],
+    DnsSearch: flags['dns-search'] as string[],
+    DnsOptions: flags['dns-option'] as string[],
     RestartPolicy: restartPolicy(flags.restart as string),
     Runtime: (flags.runtime as string | undefined) ?? '',
     CapAdd: flags['cap-add'] as string[],

@@ -45,6 +45,7 @@ const port: Loader = () => import('./commands/port.js');
 const stats: Loader = () => import('./commands/stats.js');
 const attach: Loader = () => import('./commands/attach.js');
 const restart: Loader = () => import('./commands/restart.js');
+const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const containerPrune: Loader = () => import('./commands/container-prune.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
@@ -99,6 +100,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
     summary: 'Manage containers',
     commands: { run, create, start, stop, kill, rm, remove: rm, ls: ps, list: ps, ps, logs, exec, wait, inspect: containerInspect, cleanup, cp, commit, diff, export: exp, pause, unpause, rename, update, top, port, stats, prune: containerPrune, attach, restart },
   },
+  network: { summary: 'Manage networks', commands: { create: network('create'), ls: network('ls'), list: network('ls'), inspect: network('inspect'), rm: network('rm'), remove: network('rm'), prune: network('prune'), connect: network('connect'), disconnect: network('disconnect') } },
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   system: { summary: 'Manage berth', commands: { info, version } },

@@ -22,6 +22,10 @@ export interface ContainerState {
   ManuallyStopped?: boolean;
   /** identifies one start: the monitor's cleanup of an older run must not touch a newer one; not in docker's JSON */
   RunId?: string;
+  /** published ports of this run (netavark's mappings); not in docker's JSON */
+  Ports?: Array<{ host_ip: string; container_port: number; host_port: number; protocol: 'tcp' | 'udp' }>;
+  /** per network: address, gateway, mac of this run; not in docker's JSON */
+  Networks?: Record<string, { IPAddress: string; Gateway: string; IPPrefixLen: number; MacAddress: string; NetworkID: string; Aliases: string[] }>;
   /** pid of the health-check scheduler; not in docker's JSON */
   HealthPid?: number;
   Health?: Health;
@@ -87,6 +91,13 @@ export interface HostConfig {
   LogConfig: { Type: string; Config: Record<string, string> };
   Devices: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }> | null;
   DeviceRequests: Array<{ Driver: string; DeviceIDs: string[] }> | null;
+  PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  PublishAllPorts: boolean;
+  Dns: string[];
+  DnsSearch: string[];
+  DnsOptions: string[];
+  /** the networks beyond NetworkMode, with aliases and fixed addresses (berth's, from --network/--network-alias/--ip) */
+  Networks?: Array<{ network: string; aliases: string[]; ip?: string }>;
   UsernsMode: string;
 }
 

@@ -19,6 +19,8 @@ export interface SpecInput {
   cgroupsPath: string;
   /** where a named volume's data lives */
   volumeDir?: (name: string) => string;
+  /** the network namespace to join (bridge networks, container:<id>) */
+  netns?: string;
   /** --init: the host's static init, bind-mounted read-only */
   init?: { source: string; target: string };
   /** devices (host nodes and CDI) and the mounts CDI asks for */
@@ -87,8 +89,8 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
   }
   if (input.init) mounts.push({ destination: input.init.target, type: 'bind', source: input.init.source, options: ['bind', 'ro', 'nosuid', 'nodev'] });
   for (const m of input.edits?.mounts ?? []) mounts.push({ destination: m.destination, type: m.type ?? 'bind', source: m.source, options: m.options ?? ['rbind', 'rprivate'] });
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (hc.NetworkMode !== 'host') namespaces.push({ type: 'network' });
+  const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (hc.NetworkMode !== 'host') namespaces.push(input.netns ? { type: 'network', path: input.netns } : { type: 'network' });
   const resources: Spec = {
     devices: hc.Privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICES_ALLOWED.map(([type, major, minor]) => ({ allow: true, type, major: major ?? undefined, minor: minor ?? undefined, access: 'rwm' }))],
   };

@@ -22,8 +22,28 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
 }
 
+export function portsText(c: ContainerRecord): string {
+  if (!c.state.Running) return '';
+  return (c.state.Ports ?? []).map((p) => `${p.host_ip || '0.0.0.0'}:${p.host_port}->${p.container_port}/${p.protocol}`).join(', ');
+}
+
+function networkSettings(c: ContainerRecord): Record<string, unknown> {
+  const running = c.state.Running;
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  for (const k of Object.keys(c.config.ExposedPorts ?? {})) ports[k] = null;
+  if (running) for (const p of c.state.Ports ?? []) (ports[`${p.container_port}/${p.protocol}`] ??= []).push({ HostIp: p.host_ip || '0.0.0.0', HostPort: String(p.host_port) });
+  const nets: Record<string, unknown> = {};
+  const mode = c.hostConfig.NetworkMode;
+  if (mode === 'none' || mode === 'host') nets[mode] = {};
+  for (const [name, n] of Object.entries((running && c.state.Networks) || {})) {
+    nets[name] = { Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: n.MacAddress };
+  }
+  const main = running ? Object.values(c.state.Networks ?? {})[0] : undefined;
+  return { Bridge: '', SandboxID: '', SandboxKey: running && main ? `/run/netns/berth-${c.id.slice(0, 12)}` : '', Ports: ports, Gateway: main?.Gateway ?? '', IPAddress: main?.IPAddress ?? '', IPPrefixLen: main?.IPPrefixLen ?? 0, MacAddress: main?.MacAddress ?? '', Networks: nets };
+}
+
 export function inspectContainer(c: ContainerRecord, p: ContainerPaths, lowerDirs: string[]): Record<string, unknown> {
-  const { MonitorPid: _m, ManuallyStopped: _s, HealthPid: _h, ...state } = c.state;
+  const { MonitorPid: _m, ManuallyStopped: _s, HealthPid: _h, RunId: _r, Ports: _p, Networks: _n, ...state } = c.state;
   const args = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
   return {
     Id: c.id,
@@ -48,6 +68,6 @@ export function inspectContainer(c: ContainerRecord, p: ContainerPaths, lowerDir
     GraphDriver: { Data: { LowerDir: lowerDirs.join(':'), MergedDir: p.rootfs, UpperDir: p.upper, WorkDir: p.work }, Name: 'overlay' },
     Mounts: (c.hostConfig.Mounts ?? []).map((m) => ({ Type: m.Type, Source: m.Source, Destination: m.Target, Mode: m.ReadOnly ? 'ro' : '', RW: !m.ReadOnly, Propagation: m.Type === 'bind' ? 'rprivate' : '' })),
     Config: c.config,
-    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, Networks: c.hostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} } },
+    NetworkSettings: networkSettings(c),
   };
 }

@@ -13,6 +13,9 @@ import { ContainerStore } from '../containers/store.js';
 import { generateName, validateName } from '../containers/names.js';
 import { newState, ZERO_TIME, type ContainerRecord, type ContainerState, type CtrConfig, type Health, type HostConfig, type Mount } from '../containers/model.js';
 import { VolumeService } from './volumes.js';
+import { DEFAULT_NETWORK, NetworkService, type Wired } from './networks.js';
+import { netnsPath } from '../platform/netns.js';
+import { resolvConf } from '../network/resolv.js';
 import { cdiEdits, hostDevice, type ContainerEdits } from '../containers/devices.js';
 import { healthPlan, NOT_RUNNING, recordResult, startScheduler } from '../containers/health.js';
 import { containerPaths, type ContainerPaths } from '../containers/paths.js';
@@ -57,7 +60,7 @@ function defaultHostConfig(): HostConfig {
   return {
     AutoRemove: false, Privileged: false, ReadonlyRootfs: false, NetworkMode: 'none', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Runtime: '',
     CapAdd: null, CapDrop: null, SecurityOpt: null, Init: false, Memory: 0, MemorySwap: 0, NanoCpus: 0, CpuShares: 0, CpusetCpus: '', PidsLimit: null, ShmSize: 64 * 1024 * 1024,
-    Ulimits: null, Tmpfs: null, Binds: null, Mounts: [], ExtraHosts: null, LogConfig: { Type: 'k8s-file', Config: {} }, Devices: null, DeviceRequests: null, UsernsMode: '',
+    Ulimits: null, Tmpfs: null, Binds: null, Mounts: [], ExtraHosts: null, LogConfig: { Type: 'k8s-file', Config: {} }, Devices: null, DeviceRequests: null, UsernsMode: '', PortBindings: {}, PublishAllPorts: false, Dns: [], DnsSearch: [], DnsOptions: [],
   };
 }
 
@@ -130,8 +133,16 @@ export class ContainerService {
     if (!(config.Entrypoint?.length || config.Cmd?.length)) throw invalid('No command specified');
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
     hostConfig.Mounts = this.volumeMounts(hostConfig.Mounts ?? [], config.Volumes ?? {});
-    if (hostConfig.NetworkMode === 'default' || hostConfig.NetworkMode === 'bridge' || !hostConfig.NetworkMode) hostConfig.NetworkMode = 'none';
-    if (hostConfig.NetworkMode !== 'none' && hostConfig.NetworkMode !== 'host') throw invalid(`network mode "${hostConfig.NetworkMode}" is not supported yet (use none or host)`);
+    if (hostConfig.NetworkMode === 'default' || !hostConfig.NetworkMode) hostConfig.NetworkMode = DEFAULT_NETWORK;
+    const mode = hostConfig.NetworkMode;
+    if (mode.startsWith('container:')) await this.get(mode.slice('container:'.length));
+    else if (mode !== 'none' && mode !== 'host') {
+      const nets = new NetworkService(this.ctx);
+      hostConfig.Networks = (hostConfig.Networks ?? [{ network: mode, aliases: [] }]).map((a) => ({ ...a, network: nets.resolve(a.network).name }));
+      if (hostConfig.PublishAllPorts) {
+        for (const p of Object.keys(config.ExposedPorts ?? {})) hostConfig.PortBindings[p.includes('/') ? p : `${p}/tcp`] ??= [{ HostIp: '', HostPort: '' }];
+      }
+    } else if (Object.keys(hostConfig.PortBindings).length) throw invalid(`published ports need a bridge network, not --network ${mode}`);
     if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') throw invalid('Conflicting options: --restart and --rm');
     capabilities(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged); // validates names
     if (hostConfig.UsernsMode && hostConfig.UsernsMode !== 'host') throw invalid(`invalid --userns "${hostConfig.UsernsMode}": only "host" is supported (berth does not remap users when run as root)`);
@@ -181,6 +192,30 @@ export class ContainerService {
     const edits = await cdiEdits((hc.DeviceRequests ?? []).filter((r) => r.Driver === 'cdi').flatMap((r) => r.DeviceIDs), this.ctx.config.cdiSpecDirs);
     for (const d of hc.Devices ?? []) edits.devices.push(hostDevice(`${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`));
     return edits;
+  }
+
+  private isBridged(c: ContainerRecord): boolean {
+    const m = c.hostConfig.NetworkMode;
+    return m !== 'none' && m !== 'host' && !m.startsWith('container:');
+  }
+
+  private async wireNetwork(c: ContainerRecord, p: ContainerPaths): Promise<Wired | undefined> {
+    if (!this.isBridged(c)) return undefined;
+    const nets = new NetworkService(this.ctx);
+    await nets.detach(c.id, p.bundle); // leftovers of a run that died without cleanup
+    return nets.attach({ id: c.id, name: c.name, hostname: c.config.Hostname, attachments: c.hostConfig.Networks ?? [{ network: c.hostConfig.NetworkMode, aliases: [] }], bindings: c.hostConfig.PortBindings ?? {}, bundle: p.bundle });
+  }
+
+  /** The network namespace the runtime should join, if not a new empty one. */
+  private async netnsOf(c: ContainerRecord): Promise<string | undefined> {
+    const m = c.hostConfig.NetworkMode;
+    if (m === 'none' || m === 'host') return undefined;
+    if (m.startsWith('container:')) {
+      const other = await this.get(m.slice('container:'.length));
+      if (!other.state.Running) throw conflict(`cannot join the network of a non running container: ${other.name}`);
+      return this.isBridged(other) ? netnsPath(`berth-${other.id.slice(0, 12)}`) : `/proc/${other.state.Pid}/ns/net`;
+    }
+    return netnsPath(`berth-${c.id.slice(0, 12)}`);
   }
 
   /** Named volumes made if missing, anonymous ones for `-v /path` and for the image's VOLUMEs. */
@@ -273,22 +308,23 @@ export class ContainerService {
     await mountOverlay(p.rootfs, lowers, p.upper, p.work, this.ctx.snapshots.dir);
   }
 
-  private writeEtc(c: ContainerRecord, p: ContainerPaths): void {
+  private writeEtc(c: ContainerRecord, p: ContainerPaths, wired?: Wired): void {
     writeFileSync(p.hostname, `${c.config.Hostname}\n`);
-    const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `127.0.1.1\t${c.config.Hostname}`];
+    const ip = wired ? Object.values(wired.networks)[0]?.IPAddress : undefined;
+    const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ip ? `${ip}\t${c.config.Hostname} ${c.name}` : `127.0.1.1\t${c.config.Hostname}`];
     for (const h of c.hostConfig.ExtraHosts ?? []) {
       const i = h.lastIndexOf(':');
       if (i <= 0) throw invalid(`invalid --add-host "${h}": use host:ip`);
       hosts.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
     }
     writeFileSync(p.hosts, hosts.join('\n') + '\n');
-    let resolv = '';
+    let hostResolv = '';
     try {
-      resolv = readFileSync('/etc/resolv.conf', 'utf8');
+      hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
     } catch {
       /* none on the host */
     }
-    writeFileSync(p.resolvConf, resolv);
+    writeFileSync(p.resolvConf, resolvConf(hostResolv, { servers: [...(c.hostConfig.Dns ?? []), ...(wired?.dnsServers ?? [])], search: c.hostConfig.DnsSearch ?? [], options: c.hostConfig.DnsOptions ?? [] }));
   }
 
   /** How the monitor and the health scheduler call berth back, with this store's settings. */
@@ -304,6 +340,8 @@ export class ContainerService {
     const p = this.paths(c.id);
     const rt = this.runtime(c);
     const runId = randomBytes(8).toString('hex');
+    let wiredForCleanup = false;
+    let wiredState: Wired | undefined;
     // Claim this start in the record first: a late cleanup of the previous run sees another RunId and backs off.
     this.store.setState(c.id, { ...c.state, RunId: runId });
     try {
@@ -313,7 +351,10 @@ export class ContainerService {
       mkdirSync(p.socketDir, { recursive: true, mode: 0o700 });
       await this.mountRootfs(c, p);
       await this.prepareVolumes(c, p.rootfs);
-      this.writeEtc(c, p);
+      const wired = await this.wireNetwork(c, p);
+      wiredForCleanup = wired !== undefined;
+      wiredState = wired;
+      this.writeEtc(c, p, wired);
       const user = resolveUser(p.rootfs, c.config.User ?? '');
       const env = [...(c.config.Env ?? [])];
       if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
@@ -328,7 +369,7 @@ export class ContainerService {
       const edits = await this.deviceEdits(c.hostConfig);
       env.push(...edits.env);
       const spec = buildSpec(
-        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
+        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name) },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
@@ -339,7 +380,7 @@ export class ContainerService {
       });
       await opts.beforeStart?.(c);
       await rt.start(c.id);
-      const state: ContainerState = { ...c.state, RunId: runId, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      const state: ContainerState = { ...c.state, RunId: runId, Ports: wiredState?.ports, Networks: wiredState?.networks, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
       delete state.ManuallyStopped;
       delete state.HealthPid;
       delete state.Health;
@@ -353,6 +394,7 @@ export class ContainerService {
       return { ...c, state };
     } catch (e) {
       await rt.delete(c.id).catch(() => undefined);
+      if (wiredForCleanup) await new NetworkService(this.ctx).detach(c.id, p.bundle).catch(() => undefined);
       await unmount(p.rootfs).catch(() => undefined);
       const msg = (e as Error).message;
       this.store.setState(c.id, { ...c.state, Status: c.state.Status === 'created' ? 'created' : 'exited', Error: msg, ExitCode: 128 });
@@ -548,6 +590,14 @@ export class ContainerService {
     this.ctx.events.emit('container', 'update', c.id, { name: c.name });
   }
 
+  /** The networks a (stopped) container joins at its next start. */
+  setNetworks(id: string, networks: Array<{ network: string; aliases: string[]; ip?: string }>): void {
+    const c = this.store.get(id);
+    if (!c) throw notFound(`No such container: ${id}`);
+    const hc: HostConfig = { ...c.hostConfig, Networks: networks, NetworkMode: networks[0]?.network ?? 'none' };
+    this.ctx.db.prepare('UPDATE containers SET host_config = ? WHERE id = ?').run(JSON.stringify(hc), id);
+  }
+
   cgroupPath(c: ContainerRecord): string {
     return `/berth/${c.id}`;
   }
@@ -676,6 +726,7 @@ export class ContainerService {
     this.stopHealth(c);
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);
+    await new NetworkService(this.ctx).detach(c.id, p.bundle).catch((e: Error) => log.warn(`network teardown of ${c.name}: ${e.message}`));
     await unmount(p.rootfs);
     this.ctx.events.emit('container', 'die', c.id, { name: c.name, exitCode: String(c.state.ExitCode) });
     const policy = c.hostConfig.RestartPolicy;
@@ -705,6 +756,7 @@ export class ContainerService {
     this.stopHealth(c);
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);
+    await new NetworkService(this.ctx).detach(c.id, p.bundle).catch(() => undefined);
     await unmount(p.rootfs);
     // The monitor's cleanup and an attached `run --rm` may both get here: one deletes the row.
     if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });

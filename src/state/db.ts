@@ -9,7 +9,7 @@ export type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -74,6 +74,28 @@ CREATE TABLE IF NOT EXISTS volumes (
   options TEXT NOT NULL,            -- JSON object (local driver: type, device, o)
   anonymous INTEGER NOT NULL,       -- made for a container (rm -v / --rm remove it)
   populated INTEGER NOT NULL DEFAULT 0 -- image content already copied up into it
+);
+CREATE TABLE IF NOT EXISTS networks (
+  id TEXT PRIMARY KEY,              -- 64 hex
+  name TEXT NOT NULL UNIQUE,
+  driver TEXT NOT NULL,             -- bridge
+  interface TEXT NOT NULL,          -- the host bridge, e.g. berth0, br-<id12>
+  subnet TEXT NOT NULL,             -- CIDR
+  gateway TEXT NOT NULL,
+  ip_range TEXT,                    -- CIDR containers get addresses from (default: the subnet)
+  internal INTEGER NOT NULL,
+  dns INTEGER NOT NULL,             -- name resolution through aardvark-dns
+  labels TEXT NOT NULL,
+  options TEXT NOT NULL,
+  created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS endpoints (
+  network_id TEXT NOT NULL REFERENCES networks(id),
+  container_id TEXT NOT NULL,
+  ip TEXT NOT NULL,                 -- the address reserved for the container on this network
+  aliases TEXT NOT NULL,            -- JSON list
+  PRIMARY KEY (network_id, container_id),
+  UNIQUE (network_id, ip)
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { formatFlag } from '../command.js';
 import { ContainerService } from '../../engine/containers.js';
-import { commandLine, statusText } from '../../engine/container-view.js';
+import { commandLine, portsText, statusText } from '../../engine/container-view.js';
 import { formatList } from '../format.js';
 import { parseFilters, labelMatches } from '../../images/filters.js';
 import { goTime } from '../../util/time.js';
@@ -52,7 +52,7 @@ export const command: Command = {
         Command: `"${cmd}"`,
         CreatedAt: goTime(Date.parse(c.created)),
         RunningFor: `${humanDuration(now - Date.parse(c.created))} ago`,
-        Ports: '',
+        Ports: portsText(c),
         State: c.state.Status,
         Status: statusText(c, now),
         Size: flags.size ? `${humanSize(dirSize(svc.paths(c.id).upper))} (virtual ${humanSize(dirSize(svc.paths(c.id).upper) + (cli.engine.images.get(c.imageId)?.size ?? 0))})` : '0B',

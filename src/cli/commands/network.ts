@@ -1,0 +1,136 @@
+// berth network create | ls | inspect | rm | prune | connect | disconnect
+import type { Command } from '../command.js';
+import { formatFlag } from '../command.js';
+import { NetworkService } from '../../engine/networks.js';
+import { ContainerService } from '../../engine/containers.js';
+import { formatInspect, formatList } from '../format.js';
+import { confirm } from '../prompt.js';
+import { conflict, errorMessage, invalid } from '../../errors.js';
+import { forEach } from '../each.js';
+
+function kv(list: string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of list) {
+    const i = s.indexOf('=');
+    if (i <= 0 && what !== 'label') throw invalid(`invalid ${what} "${s}": expected key=value`);
+    out[i < 0 ? s : s.slice(0, i)] = i < 0 ? '' : s.slice(i + 1);
+  }
+  return out;
+}
+
+export const create: Command = {
+  usage: '[OPTIONS] NETWORK',
+  summary: 'Create a network',
+  args: [1, 1],
+  flags: [
+    { name: 'driver', short: 'd', type: 'string', value: 'string', default: 'bridge', help: 'Driver to manage the Network' },
+    { name: 'subnet', type: 'strings', value: 'strings', help: 'Subnet in CIDR format that represents a network segment' },
+    { name: 'gateway', type: 'strings', value: 'strings', help: 'IPv4 or IPv6 Gateway for the master subnet' },
+    { name: 'ip-range', type: 'strings', value: 'strings', help: 'Allocate container ip from a sub-range' },
+    { name: 'internal', type: 'bool', help: 'Restrict external access to the network' },
+    { name: 'ipv6', type: 'bool', help: 'Enable IPv6 networking' },
+    { name: 'label', type: 'strings', value: 'list', help: 'Set metadata on a network' },
+    { name: 'opt', short: 'o', type: 'strings', value: 'map', help: 'Set driver specific options' },
+  ],
+  async run(cli, flags, [name]) {
+    const one = (k: string) => {
+      const v = flags[k] as string[];
+      if (v.length > 1) throw invalid(`only one --${k} is supported`);
+      return v[0];
+    };
+    const n = await new NetworkService(cli.engine).create({ name, driver: flags.driver as string, subnet: one('subnet'), gateway: one('gateway'), ipRange: one('ip-range'), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: kv(flags.label as string[], 'label'), options: kv(flags.opt as string[], 'option') });
+    cli.out(`${n.id}\n`);
+  },
+};
+
+export const ls: Command = {
+  usage: '[OPTIONS]',
+  summary: 'List networks',
+  args: [0, 0],
+  flags: [{ name: 'filter', short: 'f', type: 'strings', value: 'filter', help: "Provide filter values (e.g. 'driver=bridge')" }, formatFlag, { name: 'no-trunc', type: 'bool', help: 'Do not truncate the output' }, { name: 'quiet', short: 'q', type: 'bool', help: 'Only display network IDs' }],
+  async run(cli, flags) {
+    const rows = new NetworkService(cli.engine).list(flags.filter as string[]).map((n) => ({ ID: flags['no-trunc'] ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', IPv6: 'false', Internal: String(Boolean(n.internal)), Labels: Object.entries(JSON.parse(n.labels) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created }));
+    cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' } }));
+  },
+};
+
+export const inspect: Command = {
+  usage: '[OPTIONS] NETWORK [NETWORK...]',
+  summary: 'Display detailed information on one or more networks',
+  args: [1, Infinity],
+  flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: 'Format output using a custom template' }],
+  async run(cli, flags, names) {
+    const svc = new NetworkService(cli.engine);
+    const found: unknown[] = [];
+    let failed = false;
+    for (const n of names) {
+      try {
+        found.push(svc.inspectJson(svc.resolve(n)));
+      } catch (e) {
+        failed = true;
+        cli.err(`Error: ${errorMessage(e)}\n`);
+      }
+    }
+    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
+    return failed ? 1 : 0;
+  },
+};
+
+export const rm: Command = {
+  usage: 'NETWORK [NETWORK...]',
+  summary: 'Remove one or more networks',
+  args: [1, Infinity],
+  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Do not error if the network does not exist' }],
+  async run(cli, _flags, names) {
+    const svc = new NetworkService(cli.engine);
+    return forEach(cli, names, async (n) => {
+      svc.remove(n);
+    });
+  },
+};
+
+export const prune: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Remove all unused networks',
+  args: [0, 0],
+  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Do not prompt for confirmation' }, { name: 'filter', type: 'strings', value: 'filter', help: 'Provide filter values' }],
+  async run(cli, flags) {
+    if (!flags.force && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.', cli.out))) return 0;
+    const removed = new NetworkService(cli.engine).prune();
+    if (removed.length) cli.out(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}`);
+  },
+};
+
+/** connect/disconnect change what a stopped container joins at its next start. */
+function attachment(verb: 'connect' | 'disconnect'): Command {
+  return {
+    usage: `[OPTIONS] NETWORK CONTAINER`,
+    summary: verb === 'connect' ? 'Connect a container to a network' : 'Disconnect a container from a network',
+    args: [2, 2],
+    flags:
+      verb === 'connect'
+        ? [
+            { name: 'alias', type: 'strings', value: 'strings', help: 'Add network-scoped alias for the container' },
+            { name: 'ip', type: 'string', value: 'string', help: 'IPv4 address (e.g., "172.30.100.104")' },
+          ]
+        : [{ name: 'force', short: 'f', type: 'bool', help: 'Force the container to disconnect from a network' }],
+    async run(cli, flags, [network, container]) {
+      const nets = new NetworkService(cli.engine);
+      const svc = new ContainerService(cli.engine);
+      const c = await svc.get(container);
+      if (c.state.Running) throw conflict(`container ${c.name} is running: ${verb} applies to stopped containers for now (stop it, ${verb}, start it)`);
+      const n = nets.resolve(network);
+      const current = c.hostConfig.Networks ?? (['none', 'host'].includes(c.hostConfig.NetworkMode) || c.hostConfig.NetworkMode.startsWith('container:') ? [] : [{ network: c.hostConfig.NetworkMode, aliases: [] }]);
+      let next = current.filter((a) => a.network !== n.name);
+      if (verb === 'connect') {
+        if (current.some((a) => a.network === n.name)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+        next = [...current, { network: n.name, aliases: flags.alias as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) }];
+      } else if (next.length === current.length) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
+      svc.setNetworks(c.id, next);
+    },
+  };
+}
+
+export const connect = attachment('connect');
+export const disconnect = attachment('disconnect');
+export const command = ls;

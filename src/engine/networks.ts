@@ -1,0 +1,297 @@
+// The network service: `berth network ...`, and what containers need at start and exit:
+// addresses reserved in SQLite (berth is the IPAM), a named network namespace, and netavark
+// to wire it (bridge, veth, firewall, port forwarding, aardvark-dns names).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineContext } from './context.js';
+import { writeTx } from '../state/db.js';
+import { conflict, invalid, notFound } from '../errors.js';
+import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
+import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest } from '../network/netavark.js';
+import { createNetns, deleteNetns, hostSubnets } from '../platform/netns.js';
+import { labelMatches, parseFilters } from '../images/filters.js';
+import { checkFree, freePort, type PortBindings } from '../network/ports.js';
+
+export const DEFAULT_NETWORK = 'bridge';
+const DEFAULT_SUBNET = '10.87.0.0/16';
+
+export interface NetworkRow {
+  id: string;
+  name: string;
+  driver: string;
+  interface: string;
+  subnet: string;
+  gateway: string;
+  ip_range: string | null;
+  internal: number;
+  dns: number;
+  labels: string;
+  options: string;
+  created: string;
+}
+
+export interface Attachment {
+  network: string;
+  aliases: string[];
+  ip?: string;
+}
+
+export interface Wired {
+  netns: string;
+  /** per network: address, gateway, mac */
+  networks: Record<string, { IPAddress: string; Gateway: string; IPPrefixLen: number; MacAddress: string; NetworkID: string; Aliases: string[] }>;
+  ports: PortMapping[];
+  dnsServers: string[];
+}
+
+export class NetworkService {
+  constructor(private readonly ctx: EngineContext) {}
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  private configDir(): string {
+    const d = join(this.ctx.config.runroot, 'networks');
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    return d;
+  }
+
+  all(): NetworkRow[] {
+    return this.db.prepare('SELECT * FROM networks ORDER BY name').all() as NetworkRow[];
+  }
+
+  /** By name, id or id prefix; the default network is made on first use. */
+  resolve(nameOrId: string): NetworkRow {
+    if (nameOrId === DEFAULT_NETWORK) return this.ensureDefault();
+    const r = (this.db.prepare('SELECT * FROM networks WHERE name = ? OR id = ?').get(nameOrId, nameOrId) as NetworkRow | undefined) ?? (this.db.prepare('SELECT * FROM networks WHERE id LIKE ? LIMIT 2').all(`${nameOrId}%`) as NetworkRow[]).find((_, __, a) => a.length === 1);
+    if (!r) throw notFound(`network ${nameOrId} not found`);
+    return r;
+  }
+
+  private ensureDefault(): NetworkRow {
+    const r = this.db.prepare('SELECT * FROM networks WHERE name = ?').get(DEFAULT_NETWORK) as NetworkRow | undefined;
+    if (r) return r;
+    return this.insert({ name: DEFAULT_NETWORK, subnet: parseCidr(DEFAULT_SUBNET), iface: 'berth0', internal: false, dns: false, labels: {}, options: {} });
+  }
+
+  private insert(o: { name: string; subnet: Cidr; gateway?: number; range?: Cidr; iface?: string; internal: boolean; dns: boolean; labels: Record<string, string>; options: Record<string, string> }): NetworkRow {
+    const id = randomBytes(32).toString('hex');
+    const row: NetworkRow = {
+      id,
+      name: o.name,
+      driver: 'bridge',
+      interface: o.iface ?? `br-${id.slice(0, 12)}`,
+      subnet: formatCidr(o.subnet),
+      gateway: intToIp(o.gateway ?? o.subnet.base + 1),
+      ip_range: o.range ? formatCidr(o.range) : null,
+      internal: o.internal ? 1 : 0,
+      dns: o.dns ? 1 : 0,
+      labels: JSON.stringify(o.labels),
+      options: JSON.stringify(o.options),
+      created: new Date().toISOString(),
+    };
+    this.db.prepare('INSERT INTO networks (id, name, driver, interface, subnet, gateway, ip_range, internal, dns, labels, options, created) VALUES (@id, @name, @driver, @interface, @subnet, @gateway, @ip_range, @internal, @dns, @labels, @options, @created)').run(row);
+    this.ctx.events.emit('network', 'create', id, { name: o.name, type: 'bridge' });
+    return row;
+  }
+
+  async create(o: { name: string; driver?: string; subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; ipv6?: boolean; labels?: Record<string, string>; options?: Record<string, string> }): Promise<NetworkRow> {
+    if ((o.driver ?? 'bridge') !== 'bridge') throw invalid(`network driver "${o.driver}" is not supported (bridge)`);
+    if (o.ipv6) throw invalid('IPv6 networks are not supported yet');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw invalid(`invalid network name "${o.name}"`);
+    if (['none', 'host', 'default'].includes(o.name)) throw invalid(`network name ${o.name} is reserved`);
+    const routes = (await hostSubnets()).map(parseCidr);
+    return writeTx(this.db, () => {
+      if (this.db.prepare('SELECT 1 FROM networks WHERE name = ?').get(o.name)) throw conflict(`network with name ${o.name} already exists`);
+      const used = this.all().map((n) => parseCidr(n.subnet));
+      let subnet: Cidr;
+      if (o.subnet) {
+        subnet = parseCidr(o.subnet);
+        const clash = this.all().find((n) => overlaps(parseCidr(n.subnet), subnet));
+        if (clash) throw conflict(`invalid pool request: Pool overlaps with other one on this address space (network ${clash.name} has ${clash.subnet})`);
+      } else {
+        const s = freeSubnet([...used, ...routes, parseCidr(DEFAULT_SUBNET)]);
+        if (!s) throw conflict('could not find an available, non-overlapping IPv4 address pool');
+        subnet = s;
+      }
+      const gateway = o.gateway ? ipToInt(o.gateway) : subnet.base + 1;
+      if (!contains(subnet, gateway)) throw invalid(`gateway ${o.gateway} is not in subnet ${formatCidr(subnet)}`);
+      const range = o.ipRange ? parseCidr(o.ipRange) : undefined;
+      if (range && !(contains(subnet, range.base) && range.bits >= subnet.bits)) throw invalid(`ip-range ${o.ipRange} is not in subnet ${formatCidr(subnet)}`);
+      return this.insert({ name: o.name, subnet, gateway, range, internal: Boolean(o.internal), dns: true, labels: o.labels ?? {}, options: o.options ?? {} });
+    });
+  }
+
+  containersOn(networkId: string): Array<{ container_id: string; ip: string; aliases: string }> {
+    return this.db.prepare('SELECT container_id, ip, aliases FROM endpoints WHERE network_id = ?').all(networkId) as Array<{ container_id: string; ip: string; aliases: string }>;
+  }
+
+  /** Containers configured to use a network (running or not). */
+  usersOf(name: string): string[] {
+    return (this.db.prepare('SELECT name, host_config FROM containers').all() as Array<{ name: string; host_config: string }>)
+      .filter((r) => {
+        const hc = JSON.parse(r.host_config) as { NetworkMode: string; Networks?: Attachment[] };
+        return hc.NetworkMode === name || (hc.Networks ?? []).some((a) => a.network === name);
+      })
+      .map((r) => r.name);
+  }
+
+  remove(nameOrId: string): string {
+    const n = this.resolve(nameOrId);
+    if (n.name === DEFAULT_NETWORK) throw conflict(`${DEFAULT_NETWORK} is a pre-defined network and cannot be removed`);
+    const users = this.usersOf(n.name);
+    if (users.length) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints (${users.join(', ')})`);
+    this.db.prepare('DELETE FROM networks WHERE id = ?').run(n.id);
+    this.ctx.events.emit('network', 'destroy', n.id, { name: n.name });
+    return n.name;
+  }
+
+  list(filters: string[]): NetworkRow[] {
+    this.ensureDefault();
+    const f = parseFilters(filters, ['name', 'id', 'label', 'driver', 'type', 'dangling']);
+    return this.all().filter((n) => {
+      if (f.has('name') && !f.get('name')!.some((v) => n.name.includes(v))) return false;
+      if (f.has('id') && !f.get('id')!.some((v) => n.id.startsWith(v))) return false;
+      if (f.has('driver') && !f.get('driver')!.includes(n.driver)) return false;
+      if (f.has('type') && !f.get('type')!.some((t) => (t === 'builtin') === (n.name === DEFAULT_NETWORK))) return false;
+      if (f.has('dangling') && f.get('dangling')!.includes('true') !== (this.usersOf(n.name).length === 0)) return false;
+      return (f.get('label') ?? []).every((l) => labelMatches(JSON.parse(n.labels), l));
+    });
+  }
+
+  prune(): string[] {
+    return this.all()
+      .filter((n) => n.name !== DEFAULT_NETWORK && this.usersOf(n.name).length === 0)
+      .map((n) => this.remove(n.id));
+  }
+
+  inspectJson(n: NetworkRow): Record<string, unknown> {
+    const containers: Record<string, unknown> = {};
+    for (const e of this.containersOn(n.id)) {
+      const c = this.db.prepare('SELECT name FROM containers WHERE id = ?').get(e.container_id) as { name: string } | undefined;
+      containers[e.container_id] = { Name: c?.name ?? '', EndpointID: '', MacAddress: '', IPv4Address: `${e.ip}/${parseCidr(n.subnet).bits}`, IPv6Address: '' };
+    }
+    return {
+      Name: n.name,
+      Id: n.id,
+      Created: n.created,
+      Scope: 'local',
+      Driver: n.driver,
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ip_range ? { IPRange: n.ip_range } : {}) }] },
+      Internal: Boolean(n.internal),
+      Attachable: false,
+      Ingress: false,
+      ConfigFrom: { Network: '' },
+      ConfigOnly: false,
+      Containers: containers,
+      Options: { ...JSON.parse(n.options), 'com.docker.network.bridge.name': n.interface },
+      Labels: JSON.parse(n.labels),
+    };
+  }
+
+  private info(n: NetworkRow): NetworkInfo {
+    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }], ipv6_enabled: false, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' } };
+  }
+
+  /** docker's bindings -> netavark's mappings, with free host ports picked and taken ones refused. */
+  private async portMappings(containerId: string, bindings: PortBindings): Promise<PortMapping[]> {
+    const out: PortMapping[] = [];
+    const ours = this.publishedByOthers(containerId);
+    for (const [key, list] of Object.entries(bindings)) {
+      const [port, proto] = key.split('/') as [string, 'tcp' | 'udp'];
+      for (const b of list) {
+        const ip = b.HostIp || '';
+        let hostPort = Number(b.HostPort || 0);
+        if (!hostPort) hostPort = await freePort(ip, proto);
+        else {
+          if (ours.has(`${hostPort}/${proto}`)) throw conflict(`Bind for ${ip || '0.0.0.0'}:${hostPort} failed: port is already allocated`);
+          await checkFree(ip, hostPort, proto);
+        }
+        out.push({ host_ip: ip, container_port: Number(port), host_port: hostPort, range: 1, protocol: proto });
+      }
+    }
+    return out;
+  }
+
+  /** host ports other running containers publish */
+  private publishedByOthers(containerId: string): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.db.prepare("SELECT id, state FROM containers WHERE id != ?").all(containerId) as Array<{ id: string; state: string }>) {
+      const st = JSON.parse(r.state) as { Running?: boolean; Ports?: PortMapping[] };
+      if (st.Running) for (const p of st.Ports ?? []) out.add(`${p.host_port}/${p.protocol}`);
+    }
+    return out;
+  }
+
+  /** Wire a container's network namespace to its networks. */
+  async attach(c: { id: string; name: string; hostname: string; attachments: Attachment[]; bindings: PortBindings; bundle: string }): Promise<Wired> {
+    const rows = c.attachments.map((a) => ({ a, n: this.resolve(a.network) }));
+    const ips = writeTx(this.db, () =>
+      rows.map(({ a, n }) => {
+        const existing = this.db.prepare('SELECT ip FROM endpoints WHERE network_id = ? AND container_id = ?').get(n.id, c.id) as { ip: string } | undefined;
+        if (existing) return existing.ip;
+        const subnet = parseCidr(n.subnet);
+        const taken = new Set([...this.containersOn(n.id).map((e) => ipToInt(e.ip)), ipToInt(n.gateway)]);
+        let ip: number | undefined;
+        if (a.ip) {
+          ip = ipToInt(a.ip);
+          if (!contains(subnet, ip)) throw invalid(`address ${a.ip} is not in network ${n.name}'s subnet ${n.subnet}`);
+          if (taken.has(ip)) throw conflict(`address ${a.ip} is already in use on network ${n.name}`);
+        } else ip = freeAddress(subnet, n.ip_range ? parseCidr(n.ip_range) : subnet, taken);
+        if (ip === undefined) throw conflict(`no free address left on network ${n.name}`);
+        this.db.prepare('INSERT INTO endpoints (network_id, container_id, ip, aliases) VALUES (?, ?, ?, ?)').run(n.id, c.id, intToIp(ip), JSON.stringify(a.aliases));
+        return intToIp(ip);
+      }),
+    );
+    const req: SetupRequest = {
+      container_id: c.id,
+      container_name: c.name,
+      port_mappings: await this.portMappings(c.id, c.bindings).catch((e: unknown) => {
+        this.release(c.id);
+        throw e;
+      }),
+      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: [ips[i]], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: `eth${i}` }])),
+      network_info: Object.fromEntries(rows.map(({ n }) => [n.name, this.info(n)])),
+    };
+    const name = `berth-${c.id.slice(0, 12)}`;
+    const netns = await createNetns(name);
+    writeFileSync(join(c.bundle, 'network.json'), JSON.stringify(req));
+    try {
+      const res = await setupNetwork(this.configDir(), netns, req);
+      const networks: Wired['networks'] = {};
+      const dns = new Set<string>();
+      rows.forEach(({ a, n }, i) => {
+        const st = res[n.name];
+        const iface = st?.interfaces?.[`eth${i}`];
+        networks[n.name] = { IPAddress: ips[i], Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: iface?.mac_address ?? '', NetworkID: n.id, Aliases: a.aliases };
+        for (const d of st?.dns_server_ips ?? []) dns.add(d);
+      });
+      return { netns, networks, ports: req.port_mappings, dnsServers: [...dns] };
+    } catch (e) {
+      await deleteNetns(name);
+      rmSync(join(c.bundle, 'network.json'), { force: true });
+      this.release(c.id);
+      throw e;
+    }
+  }
+
+  /** Undo attach: netavark teardown, the namespace, the addresses. Safe to call twice. */
+  async detach(containerId: string, bundle: string): Promise<void> {
+    const file = join(bundle, 'network.json');
+    const name = `berth-${containerId.slice(0, 12)}`;
+    if (existsSync(file)) {
+      const req = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
+      await teardownNetwork(this.configDir(), `/run/netns/${name}`, req).catch(() => undefined);
+      rmSync(file, { force: true });
+    }
+    await deleteNetns(name);
+    this.release(containerId);
+  }
+
+  release(containerId: string): void {
+    this.db.prepare('DELETE FROM endpoints WHERE container_id = ?').run(containerId);
+  }
+}

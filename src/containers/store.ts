@@ -1,6 +1,7 @@
 // Container records in SQLite, and resolving what a user types (name, full or short id).
 import type { Database } from '../state/db.js';
 import { conflict, notFound } from '../errors.js';
+import { withLock } from '../state/locks.js';
 import type { ContainerRecord, ContainerState } from './model.js';
 
 interface Row {
@@ -22,6 +23,11 @@ function fromRow(r: Row): ContainerRecord {
 
 export class ContainerStore {
   constructor(private readonly db: Database) {}
+
+  /** Start and cleanup of one container never overlap, across processes (see state/locks.ts). */
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(this.db, id, fn);
+  }
 
   all(): ContainerRecord[] {
     return (this.db.prepare('SELECT * FROM containers ORDER BY created DESC').all() as Row[]).map(fromRow);

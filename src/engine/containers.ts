@@ -335,6 +335,11 @@ export class ContainerService {
 
   /** `beforeStart` runs once the monitor holds the container's stdio and before its process runs (attach). */
   async start(idOrName: string, opts: { beforeStart?: (c: ContainerRecord) => Promise<void> } = {}): Promise<ContainerRecord> {
+    const { id } = this.store.resolve(idOrName);
+    return this.store.withLock(id, () => this.startLocked(id, opts));
+  }
+
+  private async startLocked(idOrName: string, opts: { beforeStart?: (c: ContainerRecord) => Promise<void> }): Promise<ContainerRecord> {
     const c = await this.get(idOrName);
     if (c.state.Running) return c;
     const p = this.paths(c.id);
@@ -714,6 +719,16 @@ export class ContainerService {
    * the container as its policy says. Safe to run more than once.
    */
   async cleanup(idOrName: string, runId?: string): Promise<void> {
+    let id: string;
+    try {
+      id = this.store.resolve(idOrName).id;
+    } catch {
+      return;
+    }
+    await this.store.withLock(id, () => this.cleanupLocked(id, runId));
+  }
+
+  private async cleanupLocked(idOrName: string, runId?: string): Promise<void> {
     let c: ContainerRecord;
     try {
       c = await this.get(idOrName);
@@ -745,6 +760,11 @@ export class ContainerService {
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+    const { id } = this.store.resolve(idOrName);
+    return this.store.withLock(id, () => this.removeLocked(id, opts));
+  }
+
+  private async removeLocked(idOrName: string, opts: { force?: boolean; volumes?: boolean }): Promise<string> {
     let c = await this.get(idOrName);
     if (c.state.Running || c.state.Paused) {
       if (!opts.force) throw conflict(`cannot remove container "${c.name}": container is running: stop the container before removing or force remove`);

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { EngineContext } from './context.js';
 import { writeTx } from '../state/db.js';
+import { withLock } from '../state/locks.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest } from '../network/netavark.js';
@@ -65,15 +66,19 @@ export class NetworkService {
   /** By name, id or id prefix; the default network is made on first use. */
   resolve(nameOrId: string): NetworkRow {
     if (nameOrId === DEFAULT_NETWORK) return this.ensureDefault();
-    const r = (this.db.prepare('SELECT * FROM networks WHERE name = ? OR id = ?').get(nameOrId, nameOrId) as NetworkRow | undefined) ?? (this.db.prepare('SELECT * FROM networks WHERE id LIKE ? LIMIT 2').all(`${nameOrId}%`) as NetworkRow[]).find((_, __, a) => a.length === 1);
+    let r = this.db.prepare('SELECT * FROM networks WHERE name = ? OR id = ?').get(nameOrId, nameOrId) as NetworkRow | undefined;
+    if (!r && /^[a-f0-9]+$/.test(nameOrId)) {
+      const byPrefix = this.db.prepare('SELECT * FROM networks WHERE id >= ? AND id < ? LIMIT 2').all(nameOrId, `${nameOrId}g`) as NetworkRow[];
+      if (byPrefix.length === 1) r = byPrefix[0];
+    }
     if (!r) throw notFound(`network ${nameOrId} not found`);
     return r;
   }
 
   private ensureDefault(): NetworkRow {
-    const r = this.db.prepare('SELECT * FROM networks WHERE name = ?').get(DEFAULT_NETWORK) as NetworkRow | undefined;
-    if (r) return r;
-    return this.insert({ name: DEFAULT_NETWORK, subnet: parseCidr(DEFAULT_SUBNET), iface: 'berth0', internal: false, dns: false, labels: {}, options: {} });
+    const find = () => this.db.prepare('SELECT * FROM networks WHERE name = ?').get(DEFAULT_NETWORK) as NetworkRow | undefined;
+    // Made once, by whichever process gets there first (the check is repeated inside the write lock).
+    return find() ?? writeTx(this.db, () => find() ?? this.insert({ name: DEFAULT_NETWORK, subnet: parseCidr(DEFAULT_SUBNET), iface: 'berth0', internal: false, dns: false, labels: {}, options: {} }));
   }
 
   private insert(o: { name: string; subnet: Cidr; gateway?: number; range?: Cidr; iface?: string; internal: boolean; dns: boolean; labels: Record<string, string>; options: Record<string, string> }): NetworkRow {
@@ -260,7 +265,7 @@ export class NetworkService {
     const netns = await createNetns(name);
     writeFileSync(join(c.bundle, 'network.json'), JSON.stringify(req));
     try {
-      const res = await setupNetwork(this.configDir(), netns, req);
+      const res = await withLock(this.db, 'netavark', () => setupNetwork(this.configDir(), netns, req));
       const networks: Wired['networks'] = {};
       const dns = new Set<string>();
       rows.forEach(({ a, n }, i) => {
@@ -284,7 +289,7 @@ export class NetworkService {
     const name = `berth-${containerId.slice(0, 12)}`;
     if (existsSync(file)) {
       const req = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
-      await teardownNetwork(this.configDir(), `/run/netns/${name}`, req).catch(() => undefined);
+      await withLock(this.db, 'netavark', () => teardownNetwork(this.configDir(), `/run/netns/${name}`, req)).catch(() => undefined);
       rmSync(file, { force: true });
     }
     await deleteNetns(name);

@@ -9,7 +9,7 @@ export type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -96,6 +96,10 @@ CREATE TABLE IF NOT EXISTS endpoints (
   aliases TEXT NOT NULL,            -- JSON list
   PRIMARY KEY (network_id, container_id),
   UNIQUE (network_id, ip)
+);
+CREATE TABLE IF NOT EXISTS container_locks (
+  container_id TEXT PRIMARY KEY,    -- held while a process starts or cleans up the container
+  pid INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -120,6 +120,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The monitor runs berth's cleanup with a bare environment: make sure the system tools
+// (ip, mount, runc in /usr/sbin) are found whatever PATH the caller had.
+{
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (!dirs.includes(d)) dirs.push(d);
+  process.env.PATH = dirs.join(':');
+}
+
 // If a command never settles (the event loop ran dry), the process must not look successful.
 process.exitCode = 125;
 main(process.argv.slice(2)).then(

@@ -1,0 +1,158 @@
+// Networks end to end: netavark bridges, aardvark-dns names, published ports, teardown.
+// Traffic stays on loopback and on the bridges the tests create.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { freePort } from '../helpers/registry.js';
+
+const boxes = sandboxes();
+let sb: Sandbox;
+let work: string;
+const IMG = 'test/net:1';
+const HTTPD = ['sh', '-c', 'echo "hello from $(hostname)" > /tmp/index.html; exec httpd -f -p 80 -h /tmp'];
+
+/** What a test must leave behind: no netns, veth, bridge or port rule of its own. */
+function footprint(): { netns: number; links: number; natRules: number } {
+  const netns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.startsWith('berth-')).length;
+  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => /berth0|br-[0-9a-f]{12}|veth/.test(l)).length;
+  const natRules = execFileSync('iptables', ['-t', 'nat', '-S']).toString().split('\n').filter((l) => l.startsWith('-A') && /NETAVARK|DNAT/.test(l) && !/HOSTPORT-(DNAT|MASQ|SETMARK)$|--dst-type LOCAL -j NETAVARK-HOSTPORT-DNAT|-j NETAVARK-HOSTPORT-MASQ$|portfw masq mark|--set-xmark 0x2000/.test(l)).length;
+  return { netns, links, natRules };
+}
+
+async function get(url: string): Promise<string> {
+  const res = await fetch(url);
+  return res.text();
+}
+
+async function until<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+let baseline: ReturnType<typeof footprint>;
+
+before(async () => {
+  baseline = footprint();
+  work = mkdtempSync(join(tmpdir(), 'berth-net-'));
+  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
+  writeFileSync(join(work, 'rootfs.tar'), tar);
+  sb = boxes.fresh();
+  await ok(sb, ['import', '-c', 'EXPOSE 80', join(work, 'rootfs.tar'), IMG]);
+});
+
+after(async () => {
+  if (sb) {
+    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await sb.run(['rm', '-f', ...ids]);
+    await sb.run(['network', 'prune', '-f']);
+  }
+  boxes.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('user-defined networks', () => {
+  test('containers reach each other by name and alias over TCP, names resolve over UDP DNS; another network cannot', async () => {
+    await ok(sb, ['network', 'create', 'front']);
+    await ok(sb, ['network', 'create', 'back']);
+    await ok(sb, ['run', '-d', '--name', 'web', '--network', 'front', '--network-alias', 'www', IMG, ...HTTPD]);
+    const byName = await until(() => ok(sb, ['run', '--rm', '--network', 'front', IMG, 'wget', '-qO-', 'http://web/index.html']));
+    assert.match(byName, /^hello from [0-9a-f]{12}\n$/);
+    assert.equal(await ok(sb, ['run', '--rm', '--network', 'front', IMG, 'wget', '-qO-', 'http://www/index.html']), byName);
+    // busybox-static has no UDP client; its nslookup asks aardvark-dns over UDP.
+    assert.match(await ok(sb, ['run', '--rm', '--network', 'front', IMG, 'busybox', 'nslookup', 'www']), /Address:\s+10\.89\./);
+    const other = await sb.run(['run', '--rm', '--network', 'back', IMG, 'wget', '-T', '2', '-qO-', 'http://web/index.html']);
+    assert.notEqual(other.code, 0, 'a container on another network cannot reach web');
+    const insp = JSON.parse(await ok(sb, ['network', 'inspect', 'front']))[0];
+    assert.equal(insp.Driver, 'bridge');
+    assert.equal(Object.keys(insp.Containers).length, 1);
+    const ip = await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.front.IPAddress}}', 'web']);
+    assert.match(ip, /^10\.89\.\d+\.\d+\n$/);
+    const hosts = await ok(sb, ['exec', 'web', 'cat', '/etc/hosts']);
+    assert.match(hosts, new RegExp(`${ip.trim().replace(/\./g, '\\.')}\\s+[0-9a-f]{12} web`));
+    await ok(sb, ['rm', '-f', 'web']);
+    await ok(sb, ['network', 'rm', 'front', 'back']);
+  });
+
+  test('--internal has no way out', async () => {
+    await ok(sb, ['network', 'create', '--internal', 'sealed']);
+    const routes = await ok(sb, ['run', '--rm', '--network', 'sealed', IMG, 'cat', '/proc/net/route']);
+    assert.doesNotMatch(routes, /\n\w+\s+00000000\s/, 'no default route');
+    await ok(sb, ['network', 'rm', 'sealed']);
+  });
+
+  test('bad input: overlapping subnet, unknown network, a network in use, a malformed -p', async () => {
+    await ok(sb, ['network', 'create', '--subnet', '10.123.0.0/24', 'one']);
+    const overlap = await sb.run(['network', 'create', '--subnet', '10.123.0.128/25', 'two']);
+    assert.equal(overlap.code, 1);
+    assert.match(overlap.stderr, /overlaps/);
+    const unknown = await sb.run(['run', '--rm', '--network', 'nowhere', IMG, 'true']);
+    assert.equal(unknown.code, 125);
+    assert.match(unknown.stderr, /network nowhere not found/);
+    await ok(sb, ['create', '--name', 'user', '--network', 'one', IMG, 'true']);
+    const busy = await sb.run(['network', 'rm', 'one']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /has active endpoints \(user\)/);
+    const badPort = await sb.run(['run', '--rm', '-p', '80:abc', IMG, 'true']);
+    assert.equal(badPort.code, 125);
+    assert.match(badPort.stderr, /invalid container port/);
+    await ok(sb, ['rm', 'user']);
+    await ok(sb, ['network', 'rm', 'one']);
+    assert.equal((await ok(sb, ['network', 'ls', '--filter', 'name=two', '-q'])).trim(), '');
+  });
+});
+
+describe('published ports', () => {
+  test('-p 127.0.0.1:PORT:80 and -P reach busybox httpd from the host; port and ps show them', async () => {
+    const port = await freePort();
+    await ok(sb, ['run', '-d', '--name', 'pub', '-p', `127.0.0.1:${port}:80`, IMG, ...HTTPD]);
+    assert.match(await until(() => get(`http://127.0.0.1:${port}/index.html`)), /^hello from /);
+    assert.equal(await ok(sb, ['port', 'pub', '80']), `127.0.0.1:${port}\n`);
+    assert.match(await ok(sb, ['ps', '--format', '{{.Ports}}']), new RegExp(`127\\.0\\.0\\.1:${port}->80/tcp`));
+    await ok(sb, ['run', '-d', '--name', 'all', '-P', IMG, ...HTTPD]);
+    const mapped = (await ok(sb, ['port', 'all', '80'])).trim();
+    const hostPort = Number(mapped.split(':').pop());
+    assert.ok(hostPort > 0);
+    assert.match(await until(() => get(`http://127.0.0.1:${hostPort}/index.html`)), /^hello from /);
+    // A taken port is refused before the container starts, and nothing is left behind.
+    const taken = await sb.run(['run', '-d', '--name', 'dup', '-p', `127.0.0.1:${port}:80`, IMG, ...HTTPD]);
+    assert.equal(taken.code, 125);
+    assert.match(taken.stderr, /port is already allocated/);
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.Status}}', 'dup']), 'created\n');
+    const server: Server = createServer();
+    const hostTaken = await freePort();
+    await new Promise<void>((r) => server.listen(hostTaken, '127.0.0.1', r));
+    const busy = await sb.run(['run', '--rm', '-p', `127.0.0.1:${hostTaken}:80`, IMG, 'true']);
+    server.close();
+    assert.equal(busy.code, 125);
+    assert.match(busy.stderr, new RegExp(`Bind for 127.0.0.1:${hostTaken} failed: port is already allocated`));
+    await ok(sb, ['rm', '-f', 'pub', 'all', 'dup']);
+  });
+
+  test('teardown is complete: no netns, veth, bridge or port rule is left', async () => {
+    await ok(sb, ['network', 'create', 'brief']);
+    const port = await freePort();
+    await ok(sb, ['run', '-d', '--name', 'short', '--network', 'brief', '-p', `127.0.0.1:${port}:80`, IMG, 'sh', '-c', 'sleep 0.5']);
+    assert.ok(footprint().netns > baseline.netns);
+    await ok(sb, ['wait', 'short']);
+    // The process died by itself: its monitor's cleanup tears the network down.
+    await until(async () => {
+      if (footprint().netns !== baseline.netns) throw new Error(`netns still there: ${execFileSync('ip', ['netns', 'list']).toString()} baseline ${baseline.netns}`);
+    });
+    await ok(sb, ['rm', 'short']);
+    await ok(sb, ['network', 'rm', 'brief']);
+    assert.deepEqual(footprint(), baseline);
+  });
+});

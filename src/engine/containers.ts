@@ -595,7 +595,30 @@ export class ContainerService {
     this.ctx.events.emit('container', 'update', c.id, { name: c.name });
   }
 
-  /** The networks a (stopped) container joins at its next start. */
+  /** network connect on a running container: wire it now, and record it in the run's state. */
+  async connectRunning(id: string, a: { network: string; aliases: string[]; ip?: string }): Promise<void> {
+    const c = await this.get(id);
+    const { dnsServers, ...wired } = await new NetworkService(this.ctx).connect({ id: c.id, name: c.name, bundle: this.paths(c.id).bundle }, a);
+    // Names on the new network are answered by its own DNS server: add it (same file, same inode: it is bind-mounted).
+    const resolv = this.paths(c.id).resolvConf;
+    const current = readFileSync(resolv, 'utf8');
+    const extra = dnsServers.filter((d) => !current.includes(`nameserver ${d}\n`));
+    if (extra.length) writeFileSync(resolv, current.replace(/^(?=)/, extra.map((d) => `nameserver ${d}\n`).join('')));
+    const now = this.store.get(c.id)!;
+    this.store.setState(c.id, { ...now.state, Networks: { ...now.state.Networks, [a.network]: wired } });
+    this.ctx.events.emit('network', 'connect', wired.NetworkID, { container: c.id, name: a.network });
+  }
+
+  async disconnectRunning(id: string, network: string): Promise<void> {
+    const c = await this.get(id);
+    await new NetworkService(this.ctx).disconnect({ id: c.id, name: c.name, bundle: this.paths(c.id).bundle }, network);
+    const now = this.store.get(c.id)!;
+    const { [network]: _gone, ...rest } = now.state.Networks ?? {};
+    this.store.setState(c.id, { ...now.state, Networks: rest });
+    this.ctx.events.emit('network', 'disconnect', network, { container: c.id, name: network });
+  }
+
+  /** The networks a container joins at its next start. */
   setNetworks(id: string, networks: Array<{ network: string; aliases: string[]; ip?: string }>): void {
     const c = this.store.get(id);
     if (!c) throw notFound(`No such container: ${id}`);

@@ -10,7 +10,7 @@ import { withLock } from '../state/locks.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest } from '../network/netavark.js';
-import { createNetns, deleteNetns, hostSubnets } from '../platform/netns.js';
+import { createNetns, deleteNetns, hostSubnets, netnsPath } from '../platform/netns.js';
 import { labelMatches, parseFilters } from '../images/filters.js';
 import { checkFree, freePort, type PortBindings } from '../network/ports.js';
 
@@ -231,26 +231,61 @@ export class NetworkService {
     return out;
   }
 
+  /** Reserve (or find) the container's address on a network. Runs inside a write transaction. */
+  private reserve(containerId: string, a: Attachment, n: NetworkRow): string {
+    const existing = this.db.prepare('SELECT ip FROM endpoints WHERE network_id = ? AND container_id = ?').get(n.id, containerId) as { ip: string } | undefined;
+    if (existing) return existing.ip;
+    const subnet = parseCidr(n.subnet);
+    const taken = new Set([...this.containersOn(n.id).map((e) => ipToInt(e.ip)), ipToInt(n.gateway)]);
+    let ip: number | undefined;
+    if (a.ip) {
+      ip = ipToInt(a.ip);
+      if (!contains(subnet, ip)) throw invalid(`address ${a.ip} is not in network ${n.name}'s subnet ${n.subnet}`);
+      if (taken.has(ip)) throw conflict(`address ${a.ip} is already in use on network ${n.name}`);
+    } else ip = freeAddress(subnet, n.ip_range ? parseCidr(n.ip_range) : subnet, taken);
+    if (ip === undefined) throw conflict(`no free address left on network ${n.name}`);
+    this.db.prepare('INSERT INTO endpoints (network_id, container_id, ip, aliases) VALUES (?, ?, ?, ?)').run(n.id, containerId, intToIp(ip), JSON.stringify(a.aliases));
+    return intToIp(ip);
+  }
+
+  /** Join a running container to one more network (network connect). */
+  async connect(c: { id: string; name: string; bundle: string }, a: Attachment): Promise<Wired['networks'][string] & { dnsServers: string[] }> {
+    const file = join(c.bundle, 'network.json');
+    if (!existsSync(file)) throw conflict(`container ${c.name} has no bridge network to extend (it runs with network none, host or container:)`);
+    const whole = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
+    const n = this.resolve(a.network);
+    if (whole.networks[n.name]) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+    const ip = writeTx(this.db, () => this.reserve(c.id, a, n));
+    const iface = `eth${Object.keys(whole.networks).length}`;
+    const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: [ip], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
+    try {
+      const res = await withLock(this.db, 'netavark', () => setupNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
+      writeFileSync(file, JSON.stringify({ ...whole, networks: { ...whole.networks, ...one.networks }, network_info: { ...whole.network_info, ...one.network_info } }));
+      return { IPAddress: ip, Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: res[n.name]?.interfaces?.[iface]?.mac_address ?? '', NetworkID: n.id, Aliases: a.aliases, dnsServers: res[n.name]?.dns_server_ips ?? [] };
+    } catch (e) {
+      this.db.prepare('DELETE FROM endpoints WHERE network_id = ? AND container_id = ?').run(n.id, c.id);
+      throw e;
+    }
+  }
+
+  /** Take a running container off one network (network disconnect). */
+  async disconnect(c: { id: string; name: string; bundle: string }, network: string): Promise<void> {
+    const file = join(c.bundle, 'network.json');
+    const n = this.resolve(network);
+    const whole = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SetupRequest) : undefined;
+    if (!whole?.networks[n.name]) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
+    const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: whole.networks[n.name] }, network_info: { [n.name]: whole.network_info[n.name] } };
+    await withLock(this.db, 'netavark', () => teardownNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
+    const { [n.name]: _gone, ...networks } = whole.networks;
+    const { [n.name]: _info, ...info } = whole.network_info;
+    writeFileSync(file, JSON.stringify({ ...whole, networks, network_info: info }));
+    this.db.prepare('DELETE FROM endpoints WHERE network_id = ? AND container_id = ?').run(n.id, c.id);
+  }
+
   /** Wire a container's network namespace to its networks. */
   async attach(c: { id: string; name: string; hostname: string; attachments: Attachment[]; bindings: PortBindings; bundle: string }): Promise<Wired> {
     const rows = c.attachments.map((a) => ({ a, n: this.resolve(a.network) }));
-    const ips = writeTx(this.db, () =>
-      rows.map(({ a, n }) => {
-        const existing = this.db.prepare('SELECT ip FROM endpoints WHERE network_id = ? AND container_id = ?').get(n.id, c.id) as { ip: string } | undefined;
-        if (existing) return existing.ip;
-        const subnet = parseCidr(n.subnet);
-        const taken = new Set([...this.containersOn(n.id).map((e) => ipToInt(e.ip)), ipToInt(n.gateway)]);
-        let ip: number | undefined;
-        if (a.ip) {
-          ip = ipToInt(a.ip);
-          if (!contains(subnet, ip)) throw invalid(`address ${a.ip} is not in network ${n.name}'s subnet ${n.subnet}`);
-          if (taken.has(ip)) throw conflict(`address ${a.ip} is already in use on network ${n.name}`);
-        } else ip = freeAddress(subnet, n.ip_range ? parseCidr(n.ip_range) : subnet, taken);
-        if (ip === undefined) throw conflict(`no free address left on network ${n.name}`);
-        this.db.prepare('INSERT INTO endpoints (network_id, container_id, ip, aliases) VALUES (?, ?, ?, ?)').run(n.id, c.id, intToIp(ip), JSON.stringify(a.aliases));
-        return intToIp(ip);
-      }),
-    );
+    const ips = writeTx(this.db, () => rows.map(({ a, n }) => this.reserve(c.id, a, n)));
     const req: SetupRequest = {
       container_id: c.id,
       container_name: c.name,

@@ -118,7 +118,6 @@ function attachment(verb: 'connect' | 'disconnect'): Command {
       const nets = new NetworkService(cli.engine);
       const svc = new ContainerService(cli.engine);
       const c = await svc.get(container);
-      if (c.state.Running) throw conflict(`container ${c.name} is running: ${verb} applies to stopped containers for now (stop it, ${verb}, start it)`);
       const n = nets.resolve(network);
       const current = c.hostConfig.Networks ?? (['none', 'host'].includes(c.hostConfig.NetworkMode) || c.hostConfig.NetworkMode.startsWith('container:') ? [] : [{ network: c.hostConfig.NetworkMode, aliases: [] }]);
       let next = current.filter((a) => a.network !== n.name);
@@ -126,6 +125,10 @@ function attachment(verb: 'connect' | 'disconnect'): Command {
         if (current.some((a) => a.network === n.name)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
         next = [...current, { network: n.name, aliases: flags.alias as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) }];
       } else if (next.length === current.length) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
+      if (c.state.Running) {
+        if (verb === 'connect') await svc.connectRunning(c.id, next[next.length - 1]);
+        else await svc.disconnectRunning(c.id, n.name);
+      }
       svc.setNetworks(c.id, next);
     },
   };

@@ -198,7 +198,7 @@ export class NetworkService {
   }
 
   private info(n: NetworkRow): NetworkInfo {
-    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }], ipv6_enabled: false, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' } };
+    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }], ipv6_enabled: false, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' }, options: { isolate: 'true' } };
   }
 
   /** docker's bindings -> netavark's mappings, with free host ports picked and taken ones refused. */

@@ -29,6 +29,8 @@ export interface NetworkInfo {
   internal: boolean;
   dns_enabled: boolean;
   ipam_options: { driver: 'host-local' };
+  /** isolate: "true" keeps other networks' containers out (docker's default between networks) */
+  options?: Record<string, string>;
 }
 
 export interface SetupRequest {

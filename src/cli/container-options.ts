@@ -51,6 +51,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'net', type: 'strings', value: 'network', help: 'Connect a container to a network', hidden: true },
   { name: 'network-alias', type: 'strings', value: 'list', help: 'Add network-scoped alias for the container' },
   { name: 'ip', type: 'string', value: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'mac-address', type: 'string', value: 'string', help: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { name: 'publish', short: 'p', type: 'strings', value: 'list', help: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
   { name: 'publish-all', short: 'P', type: 'bool', help: 'Publish all exposed ports to random ports' },
   { name: 'dns', type: 'strings', value: 'list', help: 'Set custom DNS servers' },
@@ -85,6 +86,11 @@ function healthcheck(flags: FlagValues): HealthConfig | undefined {
     ...(flags['health-start-period'] ? { StartPeriod: parseGoDuration(flags['health-start-period'] as string) } : {}),
     ...(flags['health-retries'] !== undefined ? { Retries: flags['health-retries'] as number } : {}),
   };
+}
+
+function macAddress(s: string): string {
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(s)) throw invalid(`invalid MAC address "${s}"`);
+  return s.toLowerCase();
 }
 
 function keyValue(s: string, what: string): [string, string] {
@@ -219,7 +225,9 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Privileged: flags.privileged as boolean,
     ReadonlyRootfs: flags['read-only'] as boolean,
     NetworkMode: networks[0] ?? 'default',
-    ...(networks.length > 1 || (flags['network-alias'] as string[]).length || flags.ip ? { Networks: networks.length ? networks.map((n, i) => ({ network: n, aliases: i === 0 ? (flags['network-alias'] as string[]) : [], ...(i === 0 && flags.ip ? { ip: flags.ip as string } : {}) })) : [{ network: 'bridge', aliases: flags['network-alias'] as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) }] } : {}),
+    ...(networks.length > 1 || (flags['network-alias'] as string[]).length || flags.ip || flags['mac-address']
+      ? { Networks: (networks.length ? networks : ['bridge']).map((n, i) => ({ network: n, aliases: i === 0 ? (flags['network-alias'] as string[]) : [], ...(i === 0 && flags.ip ? { ip: flags.ip as string } : {}), ...(i === 0 && flags['mac-address'] ? { mac: macAddress(flags['mac-address'] as string) } : {}) })) }
+      : {}),
     PortBindings: mergeBindings((flags.publish as string[]).map(parsePublish)),
     PublishAllPorts: flags['publish-all'] as boolean,
     Dns: flags.dns as string[],

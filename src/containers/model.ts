@@ -97,7 +97,7 @@ export interface HostConfig {
   DnsSearch: string[];
   DnsOptions: string[];
   /** the networks beyond NetworkMode, with aliases and fixed addresses (berth's, from --network/--network-alias/--ip) */
-  Networks?: Array<{ network: string; aliases: string[]; ip?: string }>;
+  Networks?: Array<{ network: string; aliases: string[]; ip?: string; mac?: string }>;
   UsernsMode: string;
 }
 

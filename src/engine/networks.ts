@@ -36,6 +36,7 @@ export interface Attachment {
   network: string;
   aliases: string[];
   ip?: string;
+  mac?: string;
 }
 
 export interface Wired {
@@ -293,7 +294,7 @@ export class NetworkService {
         this.release(c.id);
         throw e;
       }),
-      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: [ips[i]], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: `eth${i}` }])),
+      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: [ips[i]], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: `eth${i}`, ...(a.mac ? { static_mac: a.mac } : {}) }])),
       network_info: Object.fromEntries(rows.map(({ n }) => [n.name, this.info(n)])),
     };
     const name = `berth-${c.id.slice(0, 12)}`;

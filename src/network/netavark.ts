@@ -37,7 +37,7 @@ export interface SetupRequest {
   container_id: string;
   container_name: string;
   port_mappings: PortMapping[];
-  networks: Record<string, { static_ips: string[]; aliases: string[]; interface_name: string }>;
+  networks: Record<string, { static_ips: string[]; aliases: string[]; interface_name: string; static_mac?: string }>;
   network_info: Record<string, NetworkInfo>;
   dns_servers?: string[];
 }

@@ -98,6 +98,28 @@ describe('user-defined networks', () => {
     await ok(sb, ['network', 'rm', 'left', 'right']);
   });
 
+  test('--ip, --mac-address, --dns, --dns-search, --dns-option, --hostname, --add-host', async () => {
+    await ok(sb, ['network', 'create', '--subnet', '10.126.0.0/24', 'fixed']);
+    const out = await ok(sb, ['run', '--rm', '--network', 'fixed', '--ip', '10.126.0.50', '--mac-address', '92:d0:c6:0a:29:33', '--dns', '192.0.2.53', '--dns-search', 'example.test', '--dns-option', 'ndots:2', '--hostname', 'boat', '--add-host', 'db.local:192.0.2.10', IMG, 'sh', '-c', 'ip -4 -o addr show eth0; ip -o link show eth0; cat /etc/resolv.conf; cat /etc/hosts; hostname']);
+    assert.match(out, /inet 10\.126\.0\.50\/24/);
+    assert.match(out, /link\/ether 92:d0:c6:0a:29:33/);
+    assert.match(out, /^nameserver 192\.0\.2\.53$/m);
+    assert.match(out, /^search example\.test$/m);
+    assert.match(out, /^options ndots:2$/m);
+    assert.match(out, /^10\.126\.0\.50\s+boat /m);
+    assert.match(out, /^192\.0\.2\.10\s+db\.local$/m);
+    assert.match(out, /\nboat\n$/);
+    await ok(sb, ['run', '-d', '--name', 'holder', '--network', 'fixed', '--ip', '10.126.0.99', IMG, 'sleep', '30']);
+    const taken = await sb.run(['run', '--rm', '--network', 'fixed', '--ip', '10.126.0.99', IMG, 'true']);
+    assert.equal(taken.code, 125);
+    assert.match(taken.stderr, /address 10\.126\.0\.99 is already in use on network fixed/);
+    await ok(sb, ['rm', '-f', 'holder']);
+    const outside = await sb.run(['run', '--rm', '--network', 'fixed', '--ip', '10.99.0.5', IMG, 'true']);
+    assert.equal(outside.code, 125);
+    assert.match(outside.stderr, /not in network fixed's subnet/);
+    await ok(sb, ['network', 'rm', 'fixed']);
+  });
+
   test('--internal has no way out', async () => {
     await ok(sb, ['network', 'create', '--internal', 'sealed']);
     const routes = await ok(sb, ['run', '--rm', '--network', 'sealed', IMG, 'cat', '/proc/net/route']);

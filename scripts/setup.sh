@@ -26,7 +26,10 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-re
   systemctl stop docker-registry || true
 fi
 
-npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: node-unix-socket 0.2.7 lists optional per-platform packages
+# that were never published (darwin, arm), and `npm ci` rejects the lock file for lacking
+# them. The lock file still pins every version that is installed.
+npm install --no-audit --no-fund
 npm run build
 npm link --no-audit --no-fund >/dev/null 2>&1 || ln -sf "$PWD/bin/berth" /usr/local/bin/berth
 echo "berth is on PATH: $(command -v berth)"

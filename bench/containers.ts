@@ -7,17 +7,19 @@ import { CONTAINER_LABEL, removeBenchContainers, type Engine } from './engines.j
 import type { BenchContext } from './scenarios/types.js';
 
 /**
- * Flags of every `run` and `create`: no network (berth has only none and host so far; the
- * peers get the same so that nobody sets up a network namespace with a bridge) and the label
- * that clean-up goes by. podman also gets explicit ulimits: as root it asks runc for
+ * Flags of every `run` and `create`: the network (by default none, so that nobody sets up a
+ * network namespace with a bridge where the scenario is not about networks; `network: null`
+ * leaves the flag out, so the container gets the engine's default bridge network) and the
+ * label that clean-up goes by. podman also gets explicit ulimits: as root it asks runc for
  * RLIMIT_NOFILE 1048576 by default, and on these hosts root lacks CAP_SYS_RESOURCE and the
  * hard limit is lower, so runc fails with EPERM (`--ulimit host` does not help in podman 4.3,
  * and its NPROC default fails the same way). It gets the harness's own hard NOFILE limit,
  * which is also what berth gives a container, and NPROC 32768, the hard limit podman leaves
  * its conmon with.
  */
-export function containerFlags(engine: Engine): string[] {
-  const flags = ['--network', 'none', '--label', CONTAINER_LABEL];
+export function containerFlags(engine: Engine, opts: { network?: string | null } = {}): string[] {
+  const network = opts.network === undefined ? 'none' : opts.network;
+  const flags = [...(network === null ? [] : ['--network', network]), '--label', CONTAINER_LABEL];
   if (engine.name === 'podman') {
     const nofile = Math.min(1048576, ownHardLimit('Max open files') ?? 1048576);
     flags.push('--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', 'nproc=32768:32768');

@@ -1,8 +1,9 @@
 // The engines under measurement, behind one small interface: berth (always), docker (when
 // a daemon answers or one can be started) and podman (when installed). berth and podman
 // keep their stores in temp dirs owned by the harness; docker uses the system store, and
-// the harness only ever removes images carrying its own label (berth.bench=...) and
-// containers labelled berth.bench=1 (every container a scenario makes carries it).
+// the harness only ever removes images carrying its own label (berth.bench=...),
+// containers labelled berth.bench=1 (every container a scenario makes carries it) and
+// networks whose name starts with `berthbench` (every network a scenario makes has one).
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -16,6 +17,8 @@ export const ENGINE_NAMES: readonly EngineName[] = ['berth', 'docker', 'podman']
 export const BENCH_LABEL = 'berth.bench';
 /** Label (key=value) of every container the scenarios create, on every engine. */
 export const CONTAINER_LABEL = `${BENCH_LABEL}=1`;
+/** Prefix of the name of every network the scenarios create; network clean-up is limited to it. */
+export const NETWORK_PREFIX = 'berthbench';
 
 export interface Engine {
   readonly name: EngineName;
@@ -63,12 +66,37 @@ export async function removeBenchContainers(engine: Engine): Promise<void> {
   await removeContainers(engine, await benchContainers(engine));
 }
 
-/** removeBenchContainers() at exit: logs a failure instead of throwing. */
-async function cleanUpContainers(engine: Engine): Promise<void> {
+/** Names of the engine's networks that start with NETWORK_PREFIX. */
+export async function benchNetworks(engine: Engine): Promise<string[]> {
+  const r = await exec(engine, ['network', 'ls', '--format', '{{.Name}}'], 120_000);
+  return [...new Set(r.stdout.split('\n').map((s) => s.trim()))].filter((n) => n.startsWith(NETWORK_PREFIX));
+}
+
+/**
+ * Removes every network named berthbench... (on docker only those, never others). Their
+ * containers must be gone first: `network rm` refuses a network in use.
+ */
+export async function removeBenchNetworks(engine: Engine): Promise<void> {
+  const names = await benchNetworks(engine);
+  if (names.length > 0) await exec(engine, ['network', 'rm', ...names], 120_000);
+}
+
+/**
+ * removeBenchContainers() and then removeBenchNetworks() at exit: logs a failure instead of
+ * throwing. The networks matter even where the store goes afterwards: podman keeps its
+ * network definitions in /etc/containers/networks, outside the harness's store.
+ */
+async function cleanUpContainersAndNetworks(engine: Engine): Promise<void> {
   try {
     await removeBenchContainers(engine);
   } catch (e) {
     log(`${engine.name}: container clean-up failed: ${errorMessage(e)}`);
+    return;
+  }
+  try {
+    await removeBenchNetworks(engine);
+  } catch (e) {
+    log(`${engine.name}: network clean-up failed: ${errorMessage(e)}`);
   }
 }
 
@@ -113,7 +141,7 @@ class BerthEngine implements Engine {
 
   async close(): Promise<void> {
     // Containers left by a scenario that could not clean up: their monitors would outlive the store.
-    if (existsSync(this.root)) await cleanUpContainers(this);
+    if (existsSync(this.root)) await cleanUpContainersAndNetworks(this);
     await removeTree(this.base);
   }
 }
@@ -172,7 +200,7 @@ class PodmanEngine implements Engine {
 
   async close(): Promise<void> {
     if (existsSync(join(this.base, 'root'))) {
-      await cleanUpContainers(this);
+      await cleanUpContainersAndNetworks(this);
       await run(this.argv(['rmi', '-af']), { timeoutMs: 5 * 60_000 });
     }
     await removeTree(this.base);
@@ -222,7 +250,7 @@ class DockerEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await cleanUpContainers(this);
+    await cleanUpContainersAndNetworks(this);
     try {
       await this.resetStore();
     } catch (e) {

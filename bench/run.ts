@@ -58,12 +58,15 @@ interface ScenarioResult {
   summary: string;
   target: Target;
   unit: Unit;
+  /** Whether a higher value is better (throughput); otherwise lower is (times, sizes). */
+  higherIsBetter: boolean;
   subjects: SubjectResult[];
   /** berth's median / each other subject's median. */
   ratios: Record<string, number>;
   /**
-   * The peer a relative target compares with (the fastest of target.against measured; for a
-   * per-peer target the one whose bound berth comes closest to missing). None for an absolute one.
+   * The peer a relative target compares with (the best of target.against measured: the lowest
+   * median, or the highest where higher is better; for a per-peer target the one whose bound
+   * berth comes closest to missing). None for an absolute one.
    */
   reference: string | null;
   ratio: number | null;
@@ -129,15 +132,22 @@ async function measure(scn: Scenario, ctx: BenchContext): Promise<ScenarioResult
 
 function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
   const unit = scn.unit ?? 's';
+  const higherIsBetter = scn.higherIsBetter ?? false;
+  /** Whether berth's ratio meets a bound: at most it, or where higher is better at least it. */
+  const meets = (ratio: number, bound: number): boolean => (higherIsBetter ? ratio >= bound : ratio <= bound);
+  /** How far a ratio is from missing its bound: above 1 it misses. */
+  const strain = (ratio: number, bound: number): number => (higherIsBetter ? bound / ratio : ratio / bound);
   const target = scn.target;
   const berth = subjects.find((s) => s.engine === 'berth');
   const ratios: Record<string, number> = {};
   if (berth?.median != null)
     for (const s of subjects) if (s !== berth && s.median != null) ratios[s.name] = berth.median / s.median;
-  const base = { name: scn.name, summary: scn.summary, target, unit, subjects, ratios };
+  const base = { name: scn.name, summary: scn.summary, target, unit, higherIsBetter, subjects, ratios };
   if (!berth) return { ...base, reference: null, ratio: null, verdict: 'n/a', note: 'berth not measured' };
   if ('max' in target) {
     // An absolute bound: the peers' lines are for reference only.
+    if (higherIsBetter)
+      return { ...base, reference: null, ratio: null, verdict: 'n/a', note: 'an absolute target is an upper bound (lower-is-better scenarios only)' };
     if (berth.median == null) return { ...base, reference: null, ratio: null, verdict: 'FAIL', note: 'berth failed' };
     return {
       ...base,
@@ -155,18 +165,18 @@ function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
     if (bounds.length === 0)
       return { ...base, reference: null, ratio: null, verdict: 'n/a', note: `no peer measured (${Object.keys(target.each).join(', ')})` };
     if (berth.median == null) return { ...base, reference: null, ratio: null, verdict: 'FAIL', note: 'berth failed' };
-    const worst = bounds.reduce((a, b) => (ratios[b.name] / b.bound > ratios[a.name] / a.bound ? b : a));
+    const worst = bounds.reduce((a, b) => (strain(ratios[b.name], b.bound) > strain(ratios[a.name], a.bound) ? b : a));
     return {
       ...base,
       reference: worst.name,
       ratio: ratios[worst.name],
-      verdict: bounds.every((b) => ratios[b.name] <= b.bound) ? 'PASS' : 'FAIL',
+      verdict: bounds.every((b) => meets(ratios[b.name], b.bound)) ? 'PASS' : 'FAIL',
       note: bounds.map((b) => `${ratios[b.name].toFixed(2)} x ${b.name}`).join(', '),
     };
   }
   const peers = subjects
     .filter((s) => s.engine && target.against.includes(s.engine) && s.median != null)
-    .sort((a, b) => a.median! - b.median!);
+    .sort((a, b) => (higherIsBetter ? b.median! - a.median! : a.median! - b.median!));
   const reference = peers[0] ?? null;
   if (!reference)
     return { ...base, reference: null, ratio: null, verdict: 'n/a', note: `no peer measured (${target.against.join(', ')})` };
@@ -177,7 +187,7 @@ function judge(scn: Scenario, subjects: SubjectResult[]): ScenarioResult {
     ...base,
     reference: reference.name,
     ratio,
-    verdict: ratio <= target.ratio ? 'PASS' : 'FAIL',
+    verdict: meets(ratio, target.ratio) ? 'PASS' : 'FAIL',
     note: `${ratio.toFixed(2)} x ${reference.name}`,
   };
 }
@@ -186,7 +196,7 @@ function fmt(n: number | null | undefined, digits = 3): string {
   return n == null || Number.isNaN(n) ? '-' : n.toFixed(digits);
 }
 
-/** A measured value with its unit: seconds to the millisecond, kB whole. */
+/** A measured value with its unit: seconds to the millisecond, kB and MB/s whole. */
 function fmtValue(n: number | null | undefined, unit: Unit): string {
   if (n == null || Number.isNaN(n)) return '-';
   return unit === 's' ? `${n.toFixed(3)} s` : `${n.toFixed(0)} ${unit}`;

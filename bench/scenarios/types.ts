@@ -40,9 +40,12 @@ export interface Subject {
 export interface RelativeTarget {
   /** e.g. "berth <= 0.5 x min(docker, podman)". */
   text: string;
-  /** berth's median divided by the reference peer's median must not exceed this. */
+  /**
+   * berth's median divided by the reference peer's median must not exceed this (or, in a
+   * scenario where higher is better, must reach it).
+   */
   ratio: number;
-  /** Peers to compare with; the fastest one measured in this run is the reference. */
+  /** Peers to compare with; the best one measured in this run (the fastest) is the reference. */
   against: EngineName[];
 }
 
@@ -50,11 +53,17 @@ export interface RelativeTarget {
 export interface PerPeerTarget {
   /** e.g. "berth <= 0.33 x docker and <= 0.3 x podman". */
   text: string;
-  /** berth's median divided by that peer's median must not exceed the bound, for every peer measured. */
+  /**
+   * berth's median divided by that peer's median must not exceed the bound (where higher is
+   * better: must reach it), for every peer measured.
+   */
   each: Partial<Record<EngineName, number>>;
 }
 
-/** berth's median against a fixed bound in the scenario's unit; peers are for reference. */
+/**
+ * berth's median against a fixed upper bound in the scenario's unit; peers are for
+ * reference. Only for scenarios where lower is better.
+ */
 export interface AbsoluteTarget {
   /** e.g. "berth <= 2048 kB". */
   text: string;
@@ -64,8 +73,8 @@ export interface AbsoluteTarget {
 
 export type Target = RelativeTarget | PerPeerTarget | AbsoluteTarget;
 
-/** What a scenario measures: wall time in seconds (the default) or a size in kB. */
-export type Unit = 's' | 'kB';
+/** What a scenario measures: wall time in seconds (the default), a size in kB or a throughput in MB/s (10^6 bytes). */
+export type Unit = 's' | 'kB' | 'MB/s';
 
 export interface Scenario {
   name: string;
@@ -73,5 +82,11 @@ export interface Scenario {
   target: Target;
   /** Default 's'. */
   unit?: Unit;
+  /**
+   * Whether a higher value is better (a throughput). Default false: lower is better (times,
+   * sizes). It turns the target's comparisons around and picks the peer with the highest
+   * median as the reference.
+   */
+  higherIsBetter?: boolean;
   subjects(ctx: BenchContext): Subject[];
 }

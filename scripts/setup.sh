@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up berth on a fresh Debian 12 machine: Debian packages when missing, npm ci, build,
+# Set up berth on a fresh Debian 12 machine: Debian packages when missing, npm install, build,
 # `berth` on PATH; then (unless --no-demo) run berth's main job offline as a demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."

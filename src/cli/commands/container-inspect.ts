@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
+import { inspectEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
-import { formatInspect } from '../format.js';
-import { errorMessage } from '../../errors.js';
 import { containerJson } from './inspect.js';
 
 export const command: Command = {
@@ -14,17 +13,6 @@ export const command: Command = {
   ],
   async run(cli, flags, names) {
     const svc = new ContainerService(cli.engine);
-    const found: unknown[] = [];
-    let failed = false;
-    for (const n of names) {
-      try {
-        found.push(containerJson(cli.engine, svc, await svc.get(n)));
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
-    return failed ? 1 : 0;
+    return inspectEach(cli, flags.format as string | undefined, names, async (n) => containerJson(cli.engine, svc, await svc.get(n)));
   },
 };

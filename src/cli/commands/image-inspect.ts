@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
+import { inspectEach } from '../each.js';
 import { ImageService } from '../../engine/images.js';
-import { formatInspect } from '../format.js';
-import { errorMessage } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] IMAGE [IMAGE...]',
@@ -14,17 +13,6 @@ export const command: Command = {
   ],
   async run(cli, flags, names) {
     const svc = new ImageService(cli.engine);
-    const found: unknown[] = [];
-    let failed = false;
-    for (const n of names) {
-      try {
-        found.push(svc.inspectJson(svc.inspect(n)));
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
-    return failed ? 1 : 0;
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => svc.inspectJson(svc.inspect(n)));
   },
 };

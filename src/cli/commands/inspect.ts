@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
+import { inspectEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
 import { ImageService } from '../../engine/images.js';
 import { inspectContainer } from '../../engine/container-view.js';
-import { formatInspect } from '../format.js';
-import { errorMessage, invalid, notFound } from '../../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import type { ContainerRecord } from '../../containers/model.js';
 import { chainIds } from '../../storage/snapshots.js';
 import type { ImageConfig } from '../../images/manifest.js';
@@ -20,18 +20,7 @@ export const command: Command = {
   async run(cli, flags, names) {
     const type = flags.type as string | undefined;
     if (type && type !== 'container' && type !== 'image') throw invalid(`"${type}" is not a valid value for --type`);
-    const found: unknown[] = [];
-    let failed = false;
-    for (const n of names) {
-      try {
-        found.push(await inspectOne(cli.engine, n, type));
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
-    return failed ? 1 : 0;
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => inspectOne(cli.engine, n, type));
   },
 };
 

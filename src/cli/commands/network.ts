@@ -1,11 +1,12 @@
 // berth network create | ls | inspect | rm | prune | connect | disconnect
 import type { Command } from '../command.js';
+import { inspectEach } from '../each.js';
 import { formatFlag } from '../command.js';
 import { NetworkService } from '../../engine/networks.js';
 import { ContainerService } from '../../engine/containers.js';
-import { formatInspect, formatList } from '../format.js';
+import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
-import { conflict, errorMessage, invalid } from '../../errors.js';
+import { conflict, invalid } from '../../errors.js';
 import { forEach } from '../each.js';
 
 function kv(list: string[], what: string): Record<string, string> {
@@ -61,18 +62,7 @@ export const inspect: Command = {
   flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: 'Format output using a custom template' }],
   async run(cli, flags, names) {
     const svc = new NetworkService(cli.engine);
-    const found: unknown[] = [];
-    let failed = false;
-    for (const n of names) {
-      try {
-        found.push(svc.inspectJson(svc.resolve(n)));
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
-    return failed ? 1 : 0;
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => svc.inspectJson(svc.resolve(n)));
   },
 };
 

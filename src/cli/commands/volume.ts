@@ -1,10 +1,11 @@
 // berth volume create | ls | inspect | rm | prune
 import type { Command } from '../command.js';
+import { forEach, inspectEach } from '../each.js';
 import { formatFlag } from '../command.js';
 import { VolumeService } from '../../engine/volumes.js';
-import { formatInspect, formatList } from '../format.js';
+import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
-import { errorMessage, invalid } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import type { Volume } from '../../volumes/volumes.js';
 
 function keyValues(list: string[], what: string): Record<string, string> {
@@ -57,18 +58,7 @@ export const inspect: Command = {
   flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: 'Format output using a custom template' }],
   async run(cli, flags, names) {
     const svc = new VolumeService(cli.engine);
-    const found: unknown[] = [];
-    let failed = false;
-    for (const n of names) {
-      try {
-        found.push(view(svc.store.inspect(n)));
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    if (found.length || !flags.format) cli.out(formatInspect(flags.format as string | undefined, found));
-    return failed ? 1 : 0;
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => view(svc.store.inspect(n)));
   },
 };
 
@@ -79,17 +69,7 @@ export const rm: Command = {
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Force the removal of one or more volumes' }],
   async run(cli, flags, names) {
     const svc = new VolumeService(cli.engine);
-    let failed = false;
-    for (const n of names) {
-      try {
-        await svc.remove(n, flags.force as boolean);
-        cli.out(`${n}\n`);
-      } catch (e) {
-        failed = true;
-        cli.err(`Error: ${errorMessage(e)}\n`);
-      }
-    }
-    return failed ? 1 : 0;
+    return forEach(cli, names, (n) => svc.remove(n, flags.force as boolean));
   },
 };
 

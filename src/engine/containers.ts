@@ -280,6 +280,12 @@ export class ContainerService {
     }
     const state = { ...c.state, Status: 'exited' as const, Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode!, Error: error, FinishedAt: new Date().toISOString(), OOMKilled: existsSync(`${this.paths(c.id).bundle}/oom`) };
     this.store.setState(c.id, state);
+    if (code === undefined) {
+      // No monitor left to run the cleanup: release what the run held (network, mount, health loop) now.
+      this.stopHealth(c);
+      await new NetworkService(this.ctx).detach(c.id, this.paths(c.id).bundle).catch(() => undefined);
+      await unmount(this.paths(c.id).rootfs).catch(() => undefined);
+    }
     return { ...c, state };
   }
 

@@ -296,9 +296,9 @@ describe('files: cp, diff, commit, export', () => {
 
 describe('health checks', () => {
   test('status turns healthy, then unhealthy, without a daemon; the scheduler goes with the container', async () => {
-    await ok(sb, ['run', '-d', '--name', 'health', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'touch /tmp/ok; sleep 1.5; rm /tmp/ok; sleep 60']);
+    await ok(sb, ['run', '-d', '--name', 'health', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'touch /tmp/ok; sleep 3; rm /tmp/ok; sleep 60']);
     const seen: string[] = [];
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const s = (await ok(sb, ['inspect', '-f', '{{.State.Health.Status}}', 'health'])).trim();
       if (seen.at(-1) !== s) seen.push(s);
@@ -384,6 +384,9 @@ describe('runtimes and management', () => {
     }
     assert.equal(status, 'exited\n');
     assert.equal(await ok(sb, ['inspect', '-f', '{{.State.ExitCode}}', 'orphan']), '255\n');
+    // With no monitor to clean up, the command that noticed released the network namespace.
+    const { execFileSync } = await import('node:child_process');
+    assert.ok(!execFileSync('ip', ['netns', 'list']).toString().includes(`berth-${info.Id.slice(0, 12)}`));
     await ok(sb, ['rm', 'orphan']);
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
   });

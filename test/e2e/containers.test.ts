@@ -91,7 +91,7 @@ describe('attached I/O', () => {
   });
 
   test('attach to a running container; start -a of a stopped one; --log-driver none', async () => {
-    await ok(sb, ['run', '-d', '--name', 'att', IMG, 'sh', '-c', 'sleep 0.5; echo attached-out; echo attached-err >&2; exit 6']);
+    await ok(sb, ['run', '-d', '--name', 'att', IMG, 'sh', '-c', 'sleep 2; echo attached-out; echo attached-err >&2; exit 6']);
     const r = await sb.run(['attach', 'att']);
     assert.equal(r.code, 6);
     assert.equal(r.stdout, 'attached-out\n');

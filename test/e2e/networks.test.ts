@@ -180,7 +180,7 @@ describe('published ports', () => {
     // Other test files run at the same time: look only for what this test made.
     const netId = (await ok(sb, ['network', 'create', 'brief'])).trim();
     const port = await freePort();
-    const id = (await ok(sb, ['run', '-d', '--name', 'short', '--network', 'brief', '-p', `127.0.0.1:${port}:80`, IMG, 'sh', '-c', 'sleep 0.5'])).trim();
+    const id = (await ok(sb, ['run', '-d', '--name', 'short', '--network', 'brief', '-p', `127.0.0.1:${port}:80`, IMG, 'sh', '-c', 'sleep 2'])).trim();
     const netns = `berth-${id.slice(0, 12)}`;
     const bridge = `br-${netId.slice(0, 12)}`;
     const present = () => ({

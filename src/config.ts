@@ -29,6 +29,8 @@ export interface Config {
   /** Extra OCI runtimes by name (runc, crun, runsc are found on PATH). */
   runtimes: Record<string, RuntimeConfig>;
   defaultRuntime?: string;
+  /** The default bridge network: its subnet and host interface (docker's docker0). */
+  defaultNetwork: { subnet: string; interface: string };
   /** The static init (tini) that --init runs as PID 1. */
   initPath: string;
   /** Where CDI device specs are looked up. */
@@ -140,6 +142,10 @@ export async function loadConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     runtimes,
     defaultRuntime: file.default_runtime as string | undefined,
     initPath: (file.init_path as string | undefined) ?? '/usr/bin/tini-static',
+    defaultNetwork: {
+      subnet: (table(file, 'network').default_subnet as string | undefined) ?? '10.87.0.0/16',
+      interface: (table(file, 'network').default_interface as string | undefined) ?? 'berth0',
+    },
     cdiSpecDirs: file.cdi_spec_dirs !== undefined ? strings(file.cdi_spec_dirs, 'cdi_spec_dirs') : ['/etc/cdi', '/var/run/cdi'],
     dockerConfigDir: env.DOCKER_CONFIG ?? join(env.HOME || homedir(), '.docker'),
   };

@@ -15,7 +15,6 @@ import { labelMatches, parseFilters } from '../images/filters.js';
 import { checkFree, freePort, type PortBindings } from '../network/ports.js';
 
 export const DEFAULT_NETWORK = 'bridge';
-const DEFAULT_SUBNET = '10.87.0.0/16';
 
 export interface NetworkRow {
   id: string;
@@ -79,7 +78,8 @@ export class NetworkService {
   private ensureDefault(): NetworkRow {
     const find = () => this.db.prepare('SELECT * FROM networks WHERE name = ?').get(DEFAULT_NETWORK) as NetworkRow | undefined;
     // Made once, by whichever process gets there first (the check is repeated inside the write lock).
-    return find() ?? writeTx(this.db, () => find() ?? this.insert({ name: DEFAULT_NETWORK, subnet: parseCidr(DEFAULT_SUBNET), iface: 'berth0', internal: false, dns: false, labels: {}, options: {} }));
+    const { subnet, interface: iface } = this.ctx.config.defaultNetwork;
+    return find() ?? writeTx(this.db, () => find() ?? this.insert({ name: DEFAULT_NETWORK, subnet: parseCidr(subnet), iface, internal: false, dns: false, labels: {}, options: {} }));
   }
 
   private insert(o: { name: string; subnet: Cidr; gateway?: number; range?: Cidr; iface?: string; internal: boolean; dns: boolean; labels: Record<string, string>; options: Record<string, string> }): NetworkRow {
@@ -118,7 +118,7 @@ export class NetworkService {
         const clash = this.all().find((n) => overlaps(parseCidr(n.subnet), subnet));
         if (clash) throw conflict(`invalid pool request: Pool overlaps with other one on this address space (network ${clash.name} has ${clash.subnet})`);
       } else {
-        const s = freeSubnet([...used, ...routes, parseCidr(DEFAULT_SUBNET)]);
+        const s = freeSubnet([...used, ...routes, parseCidr(this.ctx.config.defaultNetwork.subnet)]);
         if (!s) throw conflict('could not find an available, non-overlapping IPv4 address pool');
         subnet = s;
       }

@@ -439,7 +439,8 @@ describe('devices', () => {
     const fs = await import('node:fs');
     fs.mkdirSync(cdiDir, { recursive: true });
     fs.writeFileSync(join(cdiDir, 'test.yaml'), ['cdiVersion: "0.5.0"', 'kind: vendor.example/test', 'devices:', '  - name: null0', '    containerEdits:', '      deviceNodes:', '        - path: /dev/berth-null', '          hostPath: /dev/null', '      env:', '        - BERTH_CDI=yes', ''].join('\n'));
-    fs.appendFileSync(sb.configFile, `cdi_spec_dirs = ["${cdiDir}"]\n`);
+    // A top-level key: it must come before the file's [network] table.
+    fs.writeFileSync(sb.configFile, `cdi_spec_dirs = ["${cdiDir}"]\n` + fs.readFileSync(sb.configFile, 'utf8'));
     assert.equal(await ok(sb, ['run', '--rm', '--device', 'vendor.example/test=null0', IMG, 'sh', '-c', 'test -c /dev/berth-null && echo ok > /dev/berth-null && echo $BERTH_CDI']), 'yes\n');
     const missing = await sb.run(['run', '--rm', '--device', 'vendor.example/test=nope', IMG, 'true']);
     assert.equal(missing.code, 125);

@@ -164,8 +164,8 @@ describe('registry auth and mirrors (in-process registry: the Debian registry is
     const mirror = await startFaultyRegistry({ repos: { 'library/mirrored': fx.single.dir } });
     try {
       const sb = fresh();
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(sb.configFile, `[registries.mirrors]\n"docker.io" = ["http://${mirror.host}"]\n`);
+      const { appendFileSync } = await import('node:fs');
+      appendFileSync(sb.configFile, `[registries.mirrors]\n"docker.io" = ["http://${mirror.host}"]\n`);
       const out = await ok(sb, ['pull', 'mirrored']);
       assert.ok(out.trimEnd().endsWith('docker.io/library/mirrored:latest'), out);
       assert.match(await ok(sb, ['images', '--format', '{{.Repository}}:{{.Tag}}']), /^mirrored:latest$/m);

@@ -22,7 +22,7 @@ async function get(url: string): Promise<string> {
   return res.text();
 }
 
-async function until<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
+async function until<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {

@@ -1,7 +1,7 @@
 // Run the real berth CLI (bin/berth, the bundled build) in a private --root/--runroot, and
 // remove everything it made afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,10 @@ export function sandbox(): Sandbox {
   const runroot = join(dir, 'run');
   const dockerConfig = join(dir, 'docker-config');
   const configFile = join(dir, 'berth.toml');
-  writeFileSync(configFile, '');
+  // Test files run at the same time, each with its own root: each gets its own default bridge
+  // (a host-wide resource), claimed atomically so no two sandboxes share one.
+  const net = claimTestNetwork();
+  writeFileSync(configFile, `[network]\ndefault_subnet = "10.86.${net.index}.0/24"\ndefault_interface = "berthtest${net.index}"\n`);
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: dockerConfig, BERTH_CONFIG: configFile, HOME: dir };
   delete env.BERTH_ROOT;
   delete env.BERTH_RUNROOT;
@@ -65,8 +68,41 @@ export function sandbox(): Sandbox {
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
+      net.release();
     },
   };
+}
+
+/** A default-bridge slot (1..250) no other live test process holds: mkdir is the atomic claim. */
+function claimTestNetwork(): { index: number; release(): void } {
+  for (let i = 1; i <= 250; i++) {
+    const claim = join(tmpdir(), `berth-test-netclaim-${i}`);
+    try {
+      mkdirSync(claim);
+    } catch {
+      // Taken: reclaim it only if the process that took it is gone.
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(claim, 'pid'), 'utf8'));
+      } catch {
+        continue;
+      }
+      try {
+        process.kill(owner, 0);
+        continue;
+      } catch {
+        rmSync(claim, { recursive: true, force: true });
+        try {
+          mkdirSync(claim);
+        } catch {
+          continue;
+        }
+      }
+    }
+    writeFileSync(join(claim, 'pid'), String(process.pid));
+    return { index: i, release: () => rmSync(claim, { recursive: true, force: true }) };
+  }
+  throw new Error('no free test network slot');
 }
 
 /** Assert-friendly: fail with the command's stderr when it did not exit 0. */

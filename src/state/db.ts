@@ -115,7 +115,17 @@ export function openDatabase(root: string): Database {
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
   const db = new Sqlite(join(root, 'berth.db'), { timeout: 30_000 });
-  db.pragma('journal_mode = WAL');
+  // Switching a new database to WAL takes an exclusive lock and does not wait on the busy
+  // handler: two berth processes opening a fresh root at once retry here.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      break;
+    } catch (e) {
+      if (!/database is locked|SQLITE_BUSY/.test(String(e)) || attempt > 200) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   const version = db.pragma('user_version', { simple: true }) as number;

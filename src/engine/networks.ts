@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { EngineContext } from './context.js';
 import { writeTx } from '../state/db.js';
-import { withLock } from '../state/locks.js';
+import { withHostLock } from '../platform/hostlock.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest } from '../network/netavark.js';
@@ -51,6 +51,15 @@ export class NetworkService {
 
   private get db() {
     return this.ctx.db;
+  }
+
+  /**
+   * netavark's firewall chains are shared by every network on the host, whatever berth root
+   * made it: one netavark at a time, host-wide (its first setup and its last teardown of the
+   * shared chains race otherwise).
+   */
+  private netavarkLock<T>(fn: () => Promise<T>): Promise<T> {
+    return withHostLock('/run/berth-netavark.lock', fn);
   }
 
   private configDir(): string {
@@ -260,7 +269,7 @@ export class NetworkService {
     const iface = `eth${Object.keys(whole.networks).length}`;
     const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: [ip], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
     try {
-      const res = await withLock(this.db, 'netavark', () => setupNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
+      const res = await this.netavarkLock(() => setupNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
       writeFileSync(file, JSON.stringify({ ...whole, networks: { ...whole.networks, ...one.networks }, network_info: { ...whole.network_info, ...one.network_info } }));
       return { IPAddress: ip, Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: res[n.name]?.interfaces?.[iface]?.mac_address ?? '', NetworkID: n.id, Aliases: a.aliases, dnsServers: res[n.name]?.dns_server_ips ?? [] };
     } catch (e) {
@@ -276,7 +285,7 @@ export class NetworkService {
     const whole = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SetupRequest) : undefined;
     if (!whole?.networks[n.name]) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
     const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: whole.networks[n.name] }, network_info: { [n.name]: whole.network_info[n.name] } };
-    await withLock(this.db, 'netavark', () => teardownNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
+    await this.netavarkLock(() => teardownNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
     const { [n.name]: _gone, ...networks } = whole.networks;
     const { [n.name]: _info, ...info } = whole.network_info;
     writeFileSync(file, JSON.stringify({ ...whole, networks, network_info: info }));
@@ -301,7 +310,7 @@ export class NetworkService {
     const netns = await createNetns(name);
     writeFileSync(join(c.bundle, 'network.json'), JSON.stringify(req));
     try {
-      const res = await withLock(this.db, 'netavark', () => setupNetwork(this.configDir(), netns, req));
+      const res = await this.netavarkLock(() => setupNetwork(this.configDir(), netns, req));
       const networks: Wired['networks'] = {};
       const dns = new Set<string>();
       rows.forEach(({ a, n }, i) => {
@@ -325,7 +334,7 @@ export class NetworkService {
     const name = `berth-${containerId.slice(0, 12)}`;
     if (existsSync(file)) {
       const req = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
-      await withLock(this.db, 'netavark', () => teardownNetwork(this.configDir(), `/run/netns/${name}`, req)).catch(() => undefined);
+      await this.netavarkLock(() => teardownNetwork(this.configDir(), `/run/netns/${name}`, req)).catch(() => undefined);
       rmSync(file, { force: true });
     }
     await deleteNetns(name);

@@ -45,6 +45,7 @@ const port: Loader = () => import('./commands/port.js');
 const stats: Loader = () => import('./commands/stats.js');
 const attach: Loader = () => import('./commands/attach.js');
 const restart: Loader = () => import('./commands/restart.js');
+const events: Loader = () => import('./commands/events.js');
 const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const containerPrune: Loader = () => import('./commands/container-prune.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
@@ -86,6 +87,7 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
   import: { load: imp, summary: 'Import the contents from a tarball to create a filesystem image' },
   login: { load: login, summary: 'Log in to a registry' },
   logout: { load: logout, summary: 'Log out from a registry' },
+  events: { load: events, summary: 'Get real time events from berth' },
   version: { load: version, summary: 'Show the berth version information' },
   info: { load: info, summary: 'Display system-wide information' },
 };
@@ -103,5 +105,5 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   network: { summary: 'Manage networks', commands: { create: network('create'), ls: network('ls'), list: network('ls'), inspect: network('inspect'), rm: network('rm'), remove: network('rm'), prune: network('prune'), connect: network('connect'), disconnect: network('disconnect') } },
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
-  system: { summary: 'Manage berth', commands: { info, version } },
+  system: { summary: 'Manage berth', commands: { info, version, events } },
 };

@@ -42,6 +42,15 @@ describe('run in the foreground', () => {
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
   });
 
+  test('events: every berth process records what it did; events --since/--until/--filter reads them', async () => {
+    await ok(sb, ['run', '--rm', '--name', 'evented', IMG, 'true']);
+    const lines = (await ok(sb, ['events', '--since', '5m', '--until', '0s', '--filter', 'container=evented'])).trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(' ')[2]), ['create', 'start', 'die', 'destroy']);
+    assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container create [0-9a-f]{64} \(name=evented, image=test\/busybox:1\)$/);
+    const json = (await ok(sb, ['events', '--since', '5m', '--until', '0s', '--filter', 'event=destroy', '--filter', 'container=evented', '--format', '{{json .}}'])).trim();
+    assert.equal(JSON.parse(json).Action, 'destroy');
+  });
+
   test('exit codes: 125 for berth, 127 for a missing command, 126 for one that cannot run', async () => {
     const missing = await sb.run(['run', '--rm', IMG, 'no-such-command']);
     assert.equal(missing.code, 127, missing.stderr);

@@ -178,7 +178,9 @@ describe('detached containers', () => {
     assert.match(id, /^[a-f0-9]{64}$/);
     const ps = await ok(sb, ['ps', '--format', '{{.Names}} {{.State}} {{.Label "role"}}']);
     assert.equal(ps, 'web running test\n');
-    assert.match(await ok(sb, ['ps']), /^[a-f0-9]{12}\s+test\/busybox:1\s+"sh -c 'echo start…"|^CONTAINER ID/m);
+    const table = (await ok(sb, ['ps'])).split('\n');
+    assert.match(table[0], /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+    assert.match(table[1], /^[a-f0-9]{12}\s+test\/busybox:1\s+"sh -c echo started;…"\s+.+ ago\s+Up .+\s+web$/);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await ok(sb, ['logs', 'web']), 'started\n');
     const exec = await sb.run(['exec', '-e', 'X=2', '-u', '1000', 'web', 'sh', '-c', 'echo $X $(id -u); exit 5']);

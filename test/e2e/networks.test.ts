@@ -188,8 +188,8 @@ describe('published ports', () => {
       bridge: execFileSync('ip', ['-o', 'link']).toString().includes(bridge),
       rules: execFileSync('iptables', ['-t', 'nat', '-S']).toString().split('\n').filter((l) => l.includes(`--dport ${port}`) || l.includes(`dpt:${port}`)).length,
     });
-    assert.deepEqual(present(), { netns: true, bridge: true, rules: present().rules });
-    assert.ok(present().rules > 0, 'a DNAT rule for the published port');
+    const up = present();
+    assert.ok(up.netns && up.bridge && up.rules > 0, `netns, bridge and a DNAT rule for the port while it runs: ${JSON.stringify(up)}`);
     await ok(sb, ['wait', 'short']);
     // The process died by itself: its monitor's cleanup tears the network down.
     await until(async () => {

@@ -12,7 +12,18 @@ import { isCdiName } from '../containers/devices.js';
 import { mergeBindings, parsePublish } from '../network/ports.js';
 import type { HealthConfig } from '../images/manifest.js';
 
+/** The resource limits `run`/`create` and `update` share. */
+export const resourceFlags: FlagSpec[] = [
+  { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
+  { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
+  { name: 'cpu-shares', short: 'c', type: 'int', value: 'int', help: 'CPU shares (relative weight)' },
+  { name: 'cpuset-cpus', type: 'string', value: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { name: 'pids-limit', type: 'int', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+];
+
 export const containerFlags: FlagSpec[] = [
+  ...resourceFlags,
   { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
   { name: 'tty', short: 't', type: 'bool', help: 'Allocate a pseudo-TTY' },
   { name: 'rm', type: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
@@ -32,12 +43,6 @@ export const containerFlags: FlagSpec[] = [
   { name: 'tmpfs', type: 'strings', value: 'list', help: 'Mount a tmpfs directory' },
   { name: 'volume', short: 'v', type: 'strings', value: 'list', help: 'Bind mount a volume (host-path|name:container-path[:ro], or an anonymous /container-path)' },
   { name: 'mount', type: 'strings', value: 'mount', help: 'Attach a filesystem mount to the container (type=bind|volume|tmpfs)' },
-  { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
-  { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
-  { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
-  { name: 'cpu-shares', short: 'c', type: 'int', value: 'int', help: 'CPU shares (relative weight)' },
-  { name: 'cpuset-cpus', type: 'string', value: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
-  { name: 'pids-limit', type: 'int', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'ulimit', type: 'strings', value: 'ulimit', help: 'Ulimit options (name=soft[:hard])' },
   { name: 'cap-add', type: 'strings', value: 'list', help: 'Add Linux capabilities' },
   { name: 'cap-drop', type: 'strings', value: 'list', help: 'Drop Linux capabilities' },
@@ -116,7 +121,19 @@ function envList(flags: FlagValues): string[] {
   return out;
 }
 
-function restartPolicy(s: string): HostConfig['RestartPolicy'] {
+/** --cpus 1.5 -> NanoCpus */
+export function nanoCpus(v: string): number {
+  const n = Number(v);
+  if (!v || Number.isNaN(n) || n < 0) throw invalid(`invalid --cpus "${v}"`);
+  return Math.round(n * 1e9);
+}
+
+/** --memory-swap: a size, or -1 for unlimited */
+export function memorySwap(v: string): number {
+  return v === '-1' ? -1 : parseSize(v);
+}
+
+export function restartPolicy(s: string): HostConfig['RestartPolicy'] {
   const [name, max] = s.split(':');
   if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw invalid(`invalid restart policy "${s}"`);
   if (max !== undefined && (name !== 'on-failure' || !/^\d+$/.test(max))) throw invalid(`invalid restart policy "${s}": only on-failure takes a maximum retry count`);
@@ -218,8 +235,6 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     });
   const networks = [...(flags.network as string[]), ...(flags.net as string[])];
   if (networks.length > 1 && networks.some((n) => n === 'none' || n === 'host' || n.startsWith('container:'))) throw invalid('conflicting options: none, host and container: networks cannot be combined with others');
-  const cpus = flags.cpus !== undefined ? Number(flags.cpus) : 0;
-  if (Number.isNaN(cpus) || cpus < 0) throw invalid(`invalid --cpus "${String(flags.cpus)}"`);
   const hostConfig: Partial<HostConfig> = {
     AutoRemove: flags.rm as boolean,
     Privileged: flags.privileged as boolean,
@@ -239,8 +254,8 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     CapDrop: flags['cap-drop'] as string[],
     SecurityOpt: flags['security-opt'] as string[],
     Memory: flags.memory ? parseSize(flags.memory as string) : 0,
-    MemorySwap: flags['memory-swap'] ? (flags['memory-swap'] === '-1' ? -1 : parseSize(flags['memory-swap'] as string)) : 0,
-    NanoCpus: Math.round(cpus * 1e9),
+    MemorySwap: flags['memory-swap'] ? memorySwap(flags['memory-swap'] as string) : 0,
+    NanoCpus: flags.cpus !== undefined ? nanoCpus(flags.cpus as string) : 0,
     CpuShares: (flags['cpu-shares'] as number | undefined) ?? 0,
     CpusetCpus: (flags['cpuset-cpus'] as string | undefined) ?? '',
     PidsLimit: (flags['pids-limit'] as number | undefined) ?? null,

@@ -740,6 +740,15 @@ export class ContainerService {
     }
   }
 
+  /** stop (as the user, so no restart policy fires), release the old run, start again. */
+  async restart(idOrName: string, timeoutSec?: number, signal?: string): Promise<ContainerRecord> {
+    const c = await this.stop(idOrName, timeoutSec, signal);
+    await this.cleanup(c.id);
+    const started = await this.start(c.id);
+    this.ctx.events.emit('container', 'restart', c.id, { name: c.name });
+    return started;
+  }
+
   // ---------------------------------------------------------------- exit and removal
 
   /**

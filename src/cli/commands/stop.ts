@@ -1,16 +1,19 @@
 import type { Command } from '../command.js';
+import type { FlagSpec } from '../args.js';
 import { ContainerService } from '../../engine/containers.js';
 import { errorMessage } from '../../errors.js';
+
+export const stopFlags: FlagSpec[] = [
+  { name: 'time', short: 't', type: 'int', value: 'int', help: 'Seconds to wait before killing the container' },
+  { name: 'signal', short: 's', type: 'string', value: 'string', help: 'Signal to send to the container' },
+];
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Stop one or more running containers',
   aliases: ['berth container stop', 'berth stop'],
   args: [1, Infinity],
-  flags: [
-    { name: 'time', short: 't', type: 'int', value: 'int', help: 'Seconds to wait before killing the container' },
-    { name: 'signal', short: 's', type: 'string', value: 'string', help: 'Signal to send to the container' },
-  ],
+  flags: stopFlags,
   async run(cli, flags, names) {
     const svc = new ContainerService(cli.engine);
     const results = await Promise.allSettled(names.map((n) => svc.stop(n, flags.time as number | undefined, flags.signal as string | undefined)));

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { check } from './util.js';
 import { CONTAINER_LABEL, removeBenchContainers, type Engine } from './engines.js';
-import type { BenchContext } from './scenarios/types.js';
+import type { BenchContext, Subject } from './scenarios/types.js';
 
 /**
  * Flags of every `run` and `create`: the network (by default none, so that nobody sets up a
@@ -70,4 +70,31 @@ export async function eachLimited<T>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failed) throw (failed as { error: unknown }).error;
+}
+
+/**
+ * One subject per engine for a container scenario: the busybox image is prepared first
+ * (untimed), `run` gets its name, and tear-down removes the bench's containers (plus
+ * whatever `teardown` adds).
+ */
+export function containerSubjects(
+  ctx: BenchContext,
+  hooks: { setup?(engine: Engine, image: string): Promise<void>; run(engine: Engine, image: string): Promise<number>; teardown?(engine: Engine): Promise<void> },
+): Subject[] {
+  return ctx.engines.map((engine): Subject => {
+    let image = '';
+    return {
+      name: engine.name,
+      engine: engine.name,
+      async setup() {
+        image = await prepareContainerImage(engine, ctx);
+        await hooks.setup?.(engine, image);
+      },
+      run: () => hooks.run(engine, image),
+      async teardown() {
+        await removeBenchContainers(engine);
+        await hooks.teardown?.(engine);
+      },
+    };
+  });
 }

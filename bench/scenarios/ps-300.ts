@@ -3,9 +3,9 @@
 // time; tear-down removes them. A run that lists fewer than 300 of them fails.
 // docker lists every container in its system store, so other containers there (the
 // harness never touches them) add to docker's time.
-import { containerFlags, eachLimited, prepareContainerImage } from '../containers.js';
-import { exec, removeBenchContainers } from '../engines.js';
-import type { Scenario, Subject } from './types.js';
+import { containerFlags, containerSubjects, eachLimited } from '../containers.js';
+import { exec } from '../engines.js';
+import type { Scenario } from './types.js';
 
 const COUNT = 300;
 
@@ -14,27 +14,20 @@ export const ps300: Scenario = {
   summary: `list all containers (\`ps -a\`) with ${COUNT} created containers present`,
   target: { text: 'berth <= 0.5 x docker', ratio: 0.5, against: ['docker'] },
   subjects(ctx) {
-    return ctx.engines.map((engine): Subject => {
-      let image = '';
-      return {
-        name: engine.name,
-        engine: engine.name,
-        async setup() {
-          image = await prepareContainerImage(engine, ctx);
-          const slots = Array.from({ length: COUNT }, (_, i) => i);
-          await eachLimited(slots, 4, async () => {
-            await exec(engine, ['create', ...containerFlags(engine), image, 'true'], 120_000);
-          });
-        },
-        async run() {
-          const r = await exec(engine, ['ps', '-a'], 120_000);
-          // The IMAGE column shows the name the containers were created with.
-          const listed = r.stdout.split('\n').filter((l) => l.includes(image)).length;
-          if (listed < COUNT) throw new Error(`\`ps -a\` listed ${listed} of the ${COUNT} containers`);
-          return r.seconds;
-        },
-        teardown: () => removeBenchContainers(engine),
-      };
+    return containerSubjects(ctx, {
+      async setup(engine, image) {
+        const slots = Array.from({ length: COUNT }, (_, i) => i);
+        await eachLimited(slots, 4, async () => {
+          await exec(engine, ['create', ...containerFlags(engine), image, 'true'], 120_000);
+        });
+      },
+      async run(engine, image) {
+        const r = await exec(engine, ['ps', '-a'], 120_000);
+        // The IMAGE column shows the name the containers were created with.
+        const listed = r.stdout.split('\n').filter((l) => l.includes(image)).length;
+        if (listed < COUNT) throw new Error(`\`ps -a\` listed ${listed} of the ${COUNT} containers`);
+        return r.seconds;
+      },
     });
   },
 };

@@ -2,9 +2,9 @@
 // of the 50 commands' wall times): the cost of starting a batch of services. After each
 // run, untimed, the 50 containers are removed again (`rm -f`), so that every run starts
 // from the same state and no engine's containers idle while another engine is measured.
-import { containerFlags, prepareContainerImage, printedId } from '../containers.js';
-import { exec, removeBenchContainers, removeContainers } from '../engines.js';
-import type { Scenario, Subject } from './types.js';
+import { containerFlags, containerSubjects, printedId } from '../containers.js';
+import { exec, removeContainers } from '../engines.js';
+import type { Scenario } from './types.js';
 
 const COUNT = 50;
 
@@ -13,31 +13,22 @@ export const runD50: Scenario = {
   summary: `start ${COUNT} detached containers in a row (\`run -d IMAGE sleep 600\`, sequential)`,
   target: { text: 'berth <= 0.5 x docker', ratio: 0.5, against: ['docker'] },
   subjects(ctx) {
-    return ctx.engines.map((engine): Subject => {
-      let image = '';
-      return {
-        name: engine.name,
-        engine: engine.name,
-        async setup() {
-          image = await prepareContainerImage(engine, ctx);
-        },
-        async run() {
-          const ids: string[] = [];
-          let seconds = 0;
-          try {
-            for (let i = 0; i < COUNT; i++) {
-              const r = await exec(engine, ['run', '-d', ...containerFlags(engine), image, 'sleep', '600'], 120_000);
-              seconds += r.seconds;
-              ids.push(printedId(r.stdout));
-            }
-          } finally {
-            await removeContainers(engine, ids);
+    // Tear-down also catches containers whose ID a failed run never got to print.
+    return containerSubjects(ctx, {
+      async run(engine, image) {
+        const ids: string[] = [];
+        let seconds = 0;
+        try {
+          for (let i = 0; i < COUNT; i++) {
+            const r = await exec(engine, ['run', '-d', ...containerFlags(engine), image, 'sleep', '600'], 120_000);
+            seconds += r.seconds;
+            ids.push(printedId(r.stdout));
           }
-          return seconds;
-        },
-        // Catches containers whose ID a failed run never got to print.
-        teardown: () => removeBenchContainers(engine),
-      };
+        } finally {
+          await removeContainers(engine, ids);
+        }
+        return seconds;
+      },
     });
   },
 };

@@ -1,29 +1,17 @@
 // run-rm: `run --rm IMAGE true`, the whole life of a short-lived container in the
 // foreground: create (rootfs, spec), start under the monitor, wait for the exit, remove.
 // Set-up, untimed: the small busybox image is pulled; nothing is left between runs.
-import { containerFlags, prepareContainerImage } from '../containers.js';
-import { exec, removeBenchContainers } from '../engines.js';
-import type { Scenario, Subject } from './types.js';
+import { containerFlags, containerSubjects } from '../containers.js';
+import { exec } from '../engines.js';
+import type { Scenario } from './types.js';
 
 export const runRm: Scenario = {
   name: 'run-rm',
   summary: 'run a container that exits at once (`run --rm IMAGE true`)',
   target: { text: 'berth <= 0.33 x docker, <= 0.3 x podman', each: { docker: 0.33, podman: 0.3 } },
   subjects(ctx) {
-    return ctx.engines.map((engine): Subject => {
-      let image = '';
-      return {
-        name: engine.name,
-        engine: engine.name,
-        async setup() {
-          image = await prepareContainerImage(engine, ctx);
-        },
-        async run() {
-          return (await exec(engine, ['run', '--rm', ...containerFlags(engine), image, 'true'], 120_000)).seconds;
-        },
-        // --rm removes the container; this only catches one that a failed run left behind.
-        teardown: () => removeBenchContainers(engine),
-      };
+    return containerSubjects(ctx, {
+      run: async (engine, image) => (await exec(engine, ['run', '--rm', ...containerFlags(engine), image, 'true'], 120_000)).seconds,
     });
   },
 };

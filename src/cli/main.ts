@@ -7,10 +7,10 @@ import { groups, topLevel } from './registry.js';
 import type { EngineContext } from '../engine/context.js';
 import { WORKER_URL } from '../images/worker-url.js';
 import { log, setLogLevel } from '../util/log.js';
-
-WORKER_URL.href = new URL('./unpack-worker.cjs', import.meta.url);
-
 import { VERSION } from '../version.js';
+
+// The unpack worker is a bundle of its own beside this one (see scripts/build.mjs).
+WORKER_URL.href = new URL('./unpack-worker.cjs', import.meta.url);
 
 const globalFlags: FlagSpec[] = [
   { name: 'root', type: 'string', value: 'path', help: 'Storage root (default /var/lib/berth, or $XDG_DATA_HOME/berth rootless; env BERTH_ROOT)' },

@@ -26,7 +26,7 @@ import { mountOverlay, unmount } from '../platform/mount.js';
 import { pidAlive } from '../images/content-store.js';
 import type { ContainerConfig, ImageConfig } from '../images/manifest.js';
 import { applyChange } from '../images/changes.js';
-import { commitLayer } from '../images/commit.js';
+import { storeNewLayerImage } from '../images/commit.js';
 import { copyDestination, packPath, resolveInRoot, unpackInto } from '../containers/copy.js';
 import { diffTar, upperChanges, type ChangeKind } from '../storage/layer-diff.js';
 import { commandLine } from './container-view.js';
@@ -725,7 +725,8 @@ export class ContainerService {
         Volumes: c.config.Volumes, WorkingDir: c.config.WorkingDir, Labels: c.config.Labels, StopSignal: c.config.StopSignal, Healthcheck: c.config.Healthcheck,
       };
       for (const ch of o.changes) applyChange(cfg, ch);
-      return await commitLayer(this.ctx, {
+      return await storeNewLayerImage(this.ctx, {
+        action: 'commit',
         base: baseCfg,
         config: cfg,
         layer: diffTar(this.paths(c.id).upper),

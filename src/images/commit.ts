@@ -1,6 +1,6 @@
-// A new image from a base image and one more layer (commit; build will use it too). The
-// layer tar is stored uncompressed (its digest is its diff_id) and unpacked into a snapshot
-// like any other, so the new image is a first-class citizen of the store.
+// A new image made of a base and one more layer: commit (base = the container's image),
+// import (no base), and build later. The layer tar is stored uncompressed (its digest is its
+// diff_id) and unpacked into a snapshot like any other layer.
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,19 +11,27 @@ import { sha256 } from './content-store.js';
 import { MediaType, type ContainerConfig, type ImageConfig, type Manifest } from './manifest.js';
 import { storeLocalImage } from './local-store.js';
 
-export interface CommitInput {
+export interface NewLayerImage {
+  /** the base image's config (for a new image: os, architecture, empty rootfs) */
   base: ImageConfig;
+  /** the base image's id, when there is one */
+  parent?: string;
   config: ContainerConfig;
+  /** the layer as an uncompressed tar stream */
   layer: Readable;
   createdBy: string;
+  /** the image's comment (docker's -m) */
   comment?: string;
+  /** the new history entry's comment, when it differs from `comment` */
+  historyComment?: string;
   author?: string;
   tag?: string;
-  parent: string;
+  /** the event to record: commit, import */
+  action: string;
 }
 
-export async function commitLayer(ctx: EngineContext, input: CommitInput): Promise<string> {
-  const dir = join(ctx.storageTmp, `${process.pid}-commit-${Date.now()}`);
+export async function storeNewLayerImage(ctx: EngineContext, input: NewLayerImage): Promise<string> {
+  const dir = join(ctx.storageTmp, `${process.pid}-${input.action}-${Date.now()}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
     const file = join(dir, 'layer.tar');
@@ -32,26 +40,24 @@ export async function commitLayer(ctx: EngineContext, input: CommitInput): Promi
     const diffId = 'sha256:' + hash.digest('hex');
     const size = statSync(file).size;
     const now = new Date().toISOString();
-    const manifestLayers = await (async () => {
-      const baseManifest = ctx.images.get(input.parent);
-      const m = baseManifest ? ctx.content.readJson<Manifest>(baseManifest.manifest_digest) : undefined;
-      return m?.layers ?? [];
-    })();
+    const parent = input.parent ? ctx.images.get(input.parent) : undefined;
+    const baseLayers = parent ? ctx.content.readJson<Manifest>(parent.manifest_digest).layers : [];
+    const historyComment = input.historyComment ?? input.comment;
     const config: ImageConfig = {
       ...input.base,
       created: now,
       ...(input.author ? { author: input.author } : {}),
+      ...(input.comment ? { comment: input.comment } : {}),
       config: input.config,
       rootfs: { type: 'layers', diff_ids: [...(input.base.rootfs?.diff_ids ?? []), diffId] },
-      history: [...(input.base.history ?? []), { created: now, created_by: input.createdBy, ...(input.author ? { author: input.author } : {}), ...(input.comment ? { comment: input.comment } : {}) }],
+      history: [...(input.base.history ?? []), { created: now, created_by: input.createdBy, ...(input.author ? { author: input.author } : {}), ...(historyComment ? { comment: historyComment } : {}) }],
     };
-    if (input.comment) config.comment = input.comment;
     const configBody = Buffer.from(JSON.stringify(config));
     const manifest: Manifest = {
       schemaVersion: 2,
       mediaType: MediaType.OciManifest,
       config: { mediaType: MediaType.OciConfig, digest: sha256(configBody), size: configBody.length },
-      layers: [...manifestLayers, { mediaType: MediaType.OciLayer, digest: diffId, size }],
+      layers: [...baseLayers, { mediaType: MediaType.OciLayer, digest: diffId, size }],
     };
     const res = await storeLocalImage(ctx, {
       manifestBody: Buffer.from(JSON.stringify(manifest)),
@@ -59,10 +65,10 @@ export async function commitLayer(ctx: EngineContext, input: CommitInput): Promi
       configBody,
       layerPath: (d) => (d.digest === diffId ? file : ctx.content.path(d.digest)),
       tags: input.tag ? [input.tag] : [],
-      label: input.tag ?? 'committed image',
+      label: input.tag ?? `the new image (${input.action})`,
     });
-    ctx.db.prepare('UPDATE images SET parent = ? WHERE id = ?').run(input.parent, res.id);
-    ctx.events.emit('image', 'commit', res.id, {});
+    if (input.parent) ctx.db.prepare('UPDATE images SET parent = ? WHERE id = ?').run(input.parent, res.id);
+    ctx.events.emit('image', input.action, res.id, {});
     return res.id;
   } finally {
     rmSync(dir, { recursive: true, force: true });

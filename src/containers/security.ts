@@ -2,6 +2,7 @@
 // The profile is berth's own: an allow-list of the system calls ordinary programs use, with
 // namespace-creating clone flags, clone3 (answered ENOSYS, so libc falls back to clone) and
 // the privileged calls left out unless the container holds the capability they need.
+import { readFileSync } from 'node:fs';
 import { invalid } from '../errors.js';
 
 export const DEFAULT_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
@@ -21,8 +22,27 @@ function normCap(c: string): string {
   return up === 'ALL' ? 'ALL' : cap;
 }
 
-/** The effective set: defaults (or all when privileged), plus --cap-add, minus --cap-drop. */
+/** The capabilities berth itself may hand on (its bounding set): a container cannot get more. */
+function ownBoundingSet(): Set<string> {
+  try {
+    const hex = /^CapBnd:\s+([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (hex) {
+      const mask = BigInt(`0x${hex}`);
+      return new Set(ALL_CAPS.filter((_, bit) => (mask >> BigInt(bit)) & 1n));
+    }
+  } catch {
+    /* not Linux's procfs: assume all */
+  }
+  return new Set(ALL_CAPS);
+}
+
+/** The effective set: defaults (or all when privileged), plus --cap-add, minus --cap-drop, within berth's own bounding set. */
 export function capabilities(add: string[], drop: string[], privileged: boolean): string[] {
+  const own = ownBoundingSet();
+  return requestedCapabilities(add, drop, privileged).filter((c) => own.has(c));
+}
+
+function requestedCapabilities(add: string[], drop: string[], privileged: boolean): string[] {
   if (privileged) return [...ALL_CAPS];
   const a = add.map(normCap);
   const d = drop.map(normCap);

@@ -473,3 +473,45 @@ describe('--init', () => {
     await ok(sb, ['rm', 'with-init']);
   });
 });
+
+describe('more of run\'s flags, and ps filters', () => {
+  test('--cidfile, --env-file, --ulimit, --cpus, --shm-size, --privileged, seccomp=FILE, --stop-signal', async () => {
+    const fs = await import('node:fs');
+    const cidfile = join(work, 'cid');
+    const envFile = join(work, 'env.list');
+    fs.writeFileSync(envFile, '# comment\nFROM_FILE=yes\n');
+    const out = await ok(sb, ['run', '--rm', '--cidfile', cidfile, '--env-file', envFile, '--ulimit', 'nofile=512:1024', '--cpus', '0.5', '--shm-size', '8m', IMG, 'sh', '-c', 'echo $FROM_FILE; ulimit -n; ulimit -Hn; (cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d" " -f1 /sys/fs/cgroup/cpu.max); df -k /dev/shm | tail -1']);
+    const lines = out.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 4), ['yes', '512', '1024', '50000']);
+    assert.match(lines[4], /\s8192\s/);
+    assert.match(fs.readFileSync(cidfile, 'utf8'), /^[a-f0-9]{64}$/);
+    // --privileged: every capability berth itself holds (this host withholds some from root).
+    const ownBnd = /^CapBnd:\s+([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+    assert.match(await ok(sb, ['run', '--rm', '--privileged', IMG, 'cat', '/proc/self/status']), new RegExp(`^CapEff:\\s+${ownBnd}$`, 'm'));
+    // A seccomp profile from a file: everything allowed but mkdir/mkdirat.
+    const profile = join(work, 'seccomp.json');
+    fs.writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+    const denied = await sb.run(['run', '--rm', '--security-opt', `seccomp=${profile}`, IMG, 'mkdir', '/tmp/x']);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /Operation not permitted/);
+    // --stop-signal: the container's own stop signal is what `stop` sends.
+    await ok(sb, ['run', '-d', '--name', 'usr1', '--stop-signal', 'USR1', IMG, 'sh', '-c', 'trap "exit 42" USR1; while :; do sleep 0.1; done']);
+    await ok(sb, ['stop', '-t', '5', 'usr1']);
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.State.ExitCode}} {{.Config.StopSignal}}', 'usr1']), '42 USR1\n');
+    await ok(sb, ['rm', 'usr1']);
+  });
+
+  test('ps -n, -l, --filter status/exited/ancestor; logs --since', async () => {
+    assert.equal((await sb.run(['run', '--name', 'first', IMG, 'sh', '-c', 'echo one; exit 3'])).code, 3);
+    await new Promise((r) => setTimeout(r, 1100));
+    await ok(sb, ['create', '--name', 'second', IMG, 'true']);
+    assert.equal(await ok(sb, ['ps', '-l', '--format', '{{.Names}}']), 'second\n');
+    assert.equal(await ok(sb, ['ps', '-n', '2', '--format', '{{.Names}}']), 'second\nfirst\n');
+    assert.equal(await ok(sb, ['ps', '-a', '--filter', 'status=created', '--format', '{{.Names}}']), 'second\n');
+    assert.equal(await ok(sb, ['ps', '-a', '--filter', 'exited=3', '--format', '{{.Names}}']), 'first\n');
+    assert.equal((await ok(sb, ['ps', '-a', '--filter', `ancestor=${IMG}`, '-q'])).trim().split('\n').length, 2);
+    assert.equal(await ok(sb, ['logs', '--since', '1h', 'first']), 'one\n');
+    assert.equal(await ok(sb, ['logs', '--since', '0s', 'first']), '');
+    await ok(sb, ['rm', 'first', 'second']);
+  });
+});

@@ -157,6 +157,19 @@ describe('history, prune, info', () => {
     assert.equal((await ok(sb2, ['images', '-q'])).trim().split('\n').length, 3);
   });
 
+  test('image prune --filter label and until pick what -a removes', async () => {
+    const sb = await stocked();
+    const byLabel = await ok(sb, ['image', 'prune', '-a', '-f', '--filter', 'label=maintainer=berth']);
+    assert.match(byLabel, new RegExp(`deleted: ${fx.rich.configDigest}`));
+    assert.doesNotMatch(byLabel, new RegExp(fx.single.configDigest));
+    // until: only images created before the timestamp (the fixtures are from 2024).
+    assert.match(await ok(sb, ['image', 'prune', '-a', '-f', '--filter', 'until=2000-01-01T00:00:00Z']), /^Total reclaimed space: 0B$/m);
+    assert.equal((await ok(sb, ['images', '-q'])).trim().split('\n').length, 2);
+    const bad = await sb.run(['image', 'prune', '-f', '--filter', 'colour=blue']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid filter 'colour'/);
+  });
+
   test('info and version report the host and the runtimes', async () => {
     const sb = boxes.fresh();
     const info = JSON.parse(await ok(sb, ['info', '--format', 'json']));

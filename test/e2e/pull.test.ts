@@ -150,7 +150,7 @@ describe('pull', () => {
     assert.match(await ok(sb, ['logout', authReg.host]), /Not logged in to/);
   });
 
-  test('a credential helper named by credsStore is used', async () => {
+  test('credential helpers named by credsStore and credHelpers are used', async () => {
     const sb = fresh();
     const bin = join(sb.dir, 'bin');
     const { mkdirSync, writeFileSync } = await import('node:fs');
@@ -159,6 +159,10 @@ describe('pull', () => {
     // A real helper program speaking the docker-credential protocol (get only).
     writeFileSync(join(bin, 'docker-credential-testhelper'), `#!/bin/sh\n[ "$1" = get ] || exit 1\nread host\necho '{"ServerURL":"'$host'","Username":"alice","Secret":"s3cret"}'\n`, { mode: 0o755 });
     writeFileSync(join(sb.dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'testhelper' }));
+    await ok(sb, ['pull', `${authReg.host}/private/single:v1`], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    // credHelpers names a helper per registry, ahead of credsStore.
+    writeFileSync(join(sb.dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'missing-helper', credHelpers: { [authReg.host]: 'testhelper' } }));
+    await ok(sb, ['rmi', `${authReg.host}/private/single:v1`]);
     await ok(sb, ['pull', `${authReg.host}/private/single:v1`], { env: { PATH: `${bin}:${process.env.PATH}` } });
   });
 

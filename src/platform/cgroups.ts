@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 
 export type CgroupMode = 'unified' | 'hybrid' | 'legacy';
 
-export function cgroupMode(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): { version: 1 | 2; mode: CgroupMode } {
+let cached: { version: 1 | 2; mode: CgroupMode } | undefined;
+
+/** The host's mode, read once per process (stats asks for every container). */
+export function cgroupMode(): { version: 1 | 2; mode: CgroupMode } {
+  return (cached ??= parseCgroupMode(readFileSync('/proc/self/mountinfo', 'utf8')));
+}
+
+export function parseCgroupMode(mountinfo: string): { version: 1 | 2; mode: CgroupMode } {
   let v2Root = false;
   let v2Any = false;
   let v1 = false;

@@ -1,7 +1,7 @@
 // Container records in SQLite, and resolving what a user types (name, full or short id).
 import type { Database } from '../state/db.js';
 import { conflict, notFound } from '../errors.js';
-import { withLock } from '../state/locks.js';
+import { lockHeld, withLock } from '../state/locks.js';
 import type { ContainerRecord, ContainerState } from './model.js';
 
 interface Row {
@@ -27,6 +27,10 @@ export class ContainerStore {
   /** Start and cleanup of one container never overlap, across processes (see state/locks.ts). */
   withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     return withLock(this.db, id, fn);
+  }
+
+  locked(id: string): boolean {
+    return lockHeld(this.db, id);
   }
 
   all(): ContainerRecord[] {

@@ -267,6 +267,12 @@ export class ContainerService {
 
   /** A running record whose process is gone becomes exited, with the monitor's exit code. */
   async reconcile(c: ContainerRecord): Promise<ContainerRecord> {
+    if (c.state.Restarting && !c.state.Running && !this.store.locked(c.id)) {
+      // The cleanup that was restarting it died before the start: settle it as exited.
+      const state = { ...c.state, Status: 'exited' as const, Restarting: false };
+      this.store.setState(c.id, state);
+      return { ...c, state };
+    }
     if (!c.state.Running && !c.state.Paused) return c;
     const code = this.exitCodeOf(c.id);
     let exitCode: number | undefined = code;
@@ -791,8 +797,12 @@ export class ContainerService {
       await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** c.restartCount, 5000)));
       const again = this.store.get(c.id);
       if (!again || again.state.ManuallyStopped) return;
-      this.store.setState(c.id, { ...again.state, Restarting: false, Status: 'exited' });
-      await this.start(c.id).catch((e: Error) => log.warn(`restarting ${c.name}: ${e.message}`));
+      // The record stays `restarting` until start marks it running: no reader sees a final-looking `exited` in between.
+      await this.start(c.id).catch((e: Error) => {
+        log.warn(`restarting ${c.name}: ${e.message}`);
+        const now = this.store.get(c.id);
+        if (now) this.store.setState(c.id, { ...now.state, Restarting: false, Status: 'exited', Error: e.message });
+      });
       return;
     }
     if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true });

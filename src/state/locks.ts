@@ -37,3 +37,10 @@ export async function withLock<T>(db: Database, key: string, fn: () => Promise<T
     } else held.set(key, d);
   }
 }
+
+/** Whether a live process (this one or another) holds `key` now. */
+export function lockHeld(db: Database, key: string): boolean {
+  if (held.has(key)) return true;
+  const row = db.prepare('SELECT pid FROM container_locks WHERE container_id = ?').get(key) as { pid: number } | undefined;
+  return !!row && pidAlive(row.pid);
+}

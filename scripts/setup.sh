@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   docker-registry apache2-utils busybox-static skopeo umoci zstd   # images: registry, fixtures, cross-checks
   runc conmon runsc uidmap fuse-overlayfs iproute2 iptables        # containers, rootless
-  netavark aardvark-dns                                            # networks
+  netavark aardvark-dns nftables                                   # networks (nftables: isolation between them)
   tini jq curl ca-certificates
 )
 missing=()

@@ -9,7 +9,8 @@ import { writeTx } from '../state/db.js';
 import { withHostLock } from '../platform/hostlock.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
-import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest } from '../network/netavark.js';
+import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest, type SetupResult } from '../network/netavark.js';
+import { interfaceExists, isolateBridges, releaseBridges } from '../network/isolation.js';
 import { createNetns, deleteNetns, hostSubnets, netnsPath } from '../platform/netns.js';
 import { labelMatches, parseFilters } from '../images/filters.js';
 import { checkFree, freePort, type PortBindings } from '../network/ports.js';
@@ -60,6 +61,36 @@ export class NetworkService {
    */
   private netavarkLock<T>(fn: () => Promise<T>): Promise<T> {
     return withHostLock('/run/berth-netavark.lock', fn);
+  }
+
+  /**
+   * netavark setup, with the networks' bridges isolated from other networks first (berth's
+   * own nftables rules, see network/isolation.ts); on failure, bridges that did not come up
+   * are forgotten again. Runs under the host lock, as every change to the shared firewall.
+   */
+  private wire(netns: string, req: SetupRequest): Promise<SetupResult> {
+    const bridges = Object.values(req.network_info).map((n) => n.network_interface);
+    return this.netavarkLock(async () => {
+      await isolateBridges(bridges);
+      try {
+        return await setupNetwork(this.configDir(), netns, req);
+      } catch (e) {
+        await releaseBridges(bridges.filter((b) => !interfaceExists(b))).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** netavark teardown; a bridge that went with it (its last container) leaves the isolation sets. */
+  private unwire(netns: string, req: SetupRequest): Promise<void> {
+    const bridges = Object.values(req.network_info).map((n) => n.network_interface);
+    return this.netavarkLock(async () => {
+      try {
+        await teardownNetwork(this.configDir(), netns, req);
+      } finally {
+        await releaseBridges(bridges.filter((b) => !interfaceExists(b)));
+      }
+    });
   }
 
   private configDir(): string {
@@ -208,7 +239,7 @@ export class NetworkService {
   }
 
   private info(n: NetworkRow): NetworkInfo {
-    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }], ipv6_enabled: false, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' }, options: { isolate: 'true' } };
+    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }], ipv6_enabled: false, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' } };
   }
 
   /** docker's bindings -> netavark's mappings, with free host ports picked and taken ones refused. */
@@ -269,7 +300,7 @@ export class NetworkService {
     const iface = `eth${Object.keys(whole.networks).length}`;
     const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: [ip], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
     try {
-      const res = await this.netavarkLock(() => setupNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
+      const res = await this.wire(netnsPath(`berth-${c.id.slice(0, 12)}`), one);
       writeFileSync(file, JSON.stringify({ ...whole, networks: { ...whole.networks, ...one.networks }, network_info: { ...whole.network_info, ...one.network_info } }));
       return { IPAddress: ip, Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: res[n.name]?.interfaces?.[iface]?.mac_address ?? '', NetworkID: n.id, Aliases: a.aliases, dnsServers: res[n.name]?.dns_server_ips ?? [] };
     } catch (e) {
@@ -285,7 +316,7 @@ export class NetworkService {
     const whole = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SetupRequest) : undefined;
     if (!whole?.networks[n.name]) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
     const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: whole.networks[n.name] }, network_info: { [n.name]: whole.network_info[n.name] } };
-    await this.netavarkLock(() => teardownNetwork(this.configDir(), netnsPath(`berth-${c.id.slice(0, 12)}`), one));
+    await this.unwire(netnsPath(`berth-${c.id.slice(0, 12)}`), one);
     const { [n.name]: _gone, ...networks } = whole.networks;
     const { [n.name]: _info, ...info } = whole.network_info;
     writeFileSync(file, JSON.stringify({ ...whole, networks, network_info: info }));
@@ -310,7 +341,7 @@ export class NetworkService {
     const netns = await createNetns(name);
     writeFileSync(join(c.bundle, 'network.json'), JSON.stringify(req));
     try {
-      const res = await this.netavarkLock(() => setupNetwork(this.configDir(), netns, req));
+      const res = await this.wire(netns, req);
       const networks: Wired['networks'] = {};
       const dns = new Set<string>();
       rows.forEach(({ a, n }, i) => {
@@ -334,7 +365,7 @@ export class NetworkService {
     const name = `berth-${containerId.slice(0, 12)}`;
     if (existsSync(file)) {
       const req = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
-      await this.netavarkLock(() => teardownNetwork(this.configDir(), `/run/netns/${name}`, req)).catch(() => undefined);
+      await this.unwire(netnsPath(name), req).catch(() => undefined);
       rmSync(file, { force: true });
     }
     await deleteNetns(name);

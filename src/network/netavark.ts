@@ -29,7 +29,7 @@ export interface NetworkInfo {
   internal: boolean;
   dns_enabled: boolean;
   ipam_options: { driver: 'host-local' };
-  /** isolate: "true" keeps other networks' containers out (docker's default between networks) */
+  /** netavark's options; berth does not pass `isolate` (network/isolation.ts says why) */
   options?: Record<string, string>;
 }
 

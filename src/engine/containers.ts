@@ -154,8 +154,10 @@ export class ContainerService {
     const record: ContainerRecord = { id, name: '', imageId: image.id, image: req.image, created: new Date().toISOString(), config, hostConfig, state: newState(), runtime, restartCount: 0 };
     const p = this.paths(id);
     this.sweepExitFiles(p.exitDir);
-    mkdirSync(p.upper, { recursive: true, mode: 0o700 });
-    mkdirSync(p.work, { recursive: true, mode: 0o700 });
+    // The container's directory is private; its upper dir is the root directory the container sees.
+    mkdirSync(p.data, { recursive: true, mode: 0o700 });
+    mkdirSync(p.upper, { mode: 0o755 });
+    mkdirSync(p.work, { mode: 0o700 });
     try {
       writeTx(this.ctx.db, () => {
         record.name = req.name ? validateName(req.name) : generateName((n) => this.store.nameTaken(n));

@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'unavailable'
+  | 'not-implemented'
   | 'corrupt'
   | 'runtime'
   | 'internal';
@@ -29,6 +30,7 @@ export const conflict = (msg: string) => new BerthError('conflict', msg);
 export const invalid = (msg: string) => new BerthError('invalid-argument', msg);
 export const unauthorized = (msg: string) => new BerthError('unauthorized', msg);
 export const corrupt = (msg: string) => new BerthError('corrupt', msg);
+export const notImplemented = (msg: string) => new BerthError('not-implemented', msg);
 
 const HTTP_STATUS: Record<ErrorKind, number> = {
   'not-found': 404,
@@ -37,6 +39,7 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   unavailable: 503,
+  'not-implemented': 501,
   corrupt: 500,
   runtime: 500,
   internal: 500,

@@ -5,13 +5,14 @@
 //    stream id per packet), which also carries stdin; -t puts the terminal in raw mode,
 //    forwards its size, and ctrl-p ctrl-q (or --detach-keys) detaches.
 // Either way the exit code is the one conmon records.
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Cli } from './command.js';
 import type { ContainerService } from '../engine/containers.js';
 import type { ContainerRecord } from '../containers/model.js';
 import { LogReader, type LogRecord } from '../containers/logs.js';
-import { unixSocket } from '../util/native.js';
-import { invalid } from '../errors.js';
+import { AttachSocket, DetachKeys, parseDetachKeys, resizeTty, waitExit } from '../engine/attach.js';
+
+export { parseDetachKeys };
 
 export interface AttachOptions {
   sigProxy: boolean;
@@ -24,30 +25,6 @@ export interface AttachOptions {
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-
-/** "ctrl-p,ctrl-q" -> bytes [0x10, 0x11]. */
-export function parseDetachKeys(spec = 'ctrl-p,ctrl-q'): number[] {
-  return spec.split(',').map((k) => {
-    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
-    if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) & 0x1f;
-    if (k.length === 1) return k.charCodeAt(0);
-    throw invalid(`invalid detach keys "${spec}"`);
-  });
-}
-
-async function waitExit(svc: ContainerService, c: ContainerRecord): Promise<number> {
-  let idle = 5;
-  for (;;) {
-    const code = svc.exitCodeOf(c.id);
-    if (code !== undefined) return code;
-    await new Promise((r) => setTimeout(r, idle));
-    idle = Math.min(idle * 2, 50);
-    if (idle === 50) {
-      const rec = svc.store.get(c.id);
-      if (rec && !(await svc.reconcile(rec)).state.Running) return svc.exitCodeOf(c.id) ?? rec.state.ExitCode;
-    }
-  }
-}
 
 export async function followToExit(cli: Cli, svc: ContainerService, c: ContainerRecord, opts: AttachOptions): Promise<number> {
   const forward = (sig: NodeJS.Signals) => {
@@ -89,55 +66,27 @@ async function viaLog(svc: ContainerService, c: ContainerRecord, opts: AttachOpt
 }
 
 async function viaSocket(svc: ContainerService, c: ContainerRecord, opts: AttachOptions): Promise<number | undefined> {
-  const { SeqpacketSocket } = unixSocket();
-  const paths = svc.paths(c.id);
-  const sock = new SeqpacketSocket();
   const stdin = process.stdin;
   const withStdin = c.config.OpenStdin && !opts.noStdin;
   const tty = c.config.Tty && stdin.isTTY && withStdin;
-  const keys = parseDetachKeys(opts.detachKeys);
-  let matched = 0;
+  const keys = new DetachKeys(parseDetachKeys(opts.detachKeys));
   let detached = false;
-  let closed!: () => void;
-  const socketClosed = new Promise<void>((r) => (closed = r));
-  sock.on('data', (buf: Buffer) => {
-    if (buf.length < 1) return;
-    (buf[0] === 3 ? process.stderr : process.stdout).write(buf.subarray(1));
-  });
-  sock.on('error', () => closed());
-  sock.on('close', () => closed());
-  sock.on('end', () => closed());
+  let detach!: () => void;
+  const detachedNow = new Promise<void>((r) => (detach = r));
+  const sock = new AttachSocket((stream, data) => (stream === 'stderr' ? process.stderr : process.stdout).write(data));
   const resize = () => {
-    if (!process.stdout.isTTY) return;
-    try {
-      writeFileSync(`${paths.bundle}/ctl`, `1 ${process.stdout.rows} ${process.stdout.columns}\n`);
-    } catch {
-      /* the container is gone */
-    }
+    if (process.stdout.isTTY) resizeTty(svc, c, process.stdout.rows, process.stdout.columns);
   };
   const onInput = (d: Buffer) => {
-    if (tty) {
-      for (const b of d) {
-        matched = b === keys[matched] ? matched + 1 : b === keys[0] ? 1 : 0;
-        if (matched === keys.length) {
-          detached = true;
-          sock.destroy();
-          closed();
-          return;
-        }
-      }
+    if (tty && keys.feed(d)) {
+      detached = true;
+      sock.destroy();
+      detach();
+      return;
     }
     sock.write(d);
   };
-  const connect = async () => {
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.connect(paths.attach, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
-  };
+  const connect = () => sock.connect(svc, c);
   try {
     if (opts.start) await svc.start(c.id, { beforeStart: connect });
     else await connect();
@@ -151,7 +100,7 @@ async function viaSocket(svc: ContainerService, c: ContainerRecord, opts: Attach
       resize();
       process.stdout.on('resize', resize);
     }
-    await socketClosed;
+    await Promise.race([sock.closed, detachedNow]);
     if (detached) return undefined;
     return await waitExit(svc, c);
   } finally {

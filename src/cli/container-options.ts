@@ -11,6 +11,7 @@ import { parseGoDuration } from '../containers/health.js';
 import { isCdiName } from '../containers/devices.js';
 import { mergeBindings, parsePublish } from '../network/ports.js';
 import type { HealthConfig } from '../images/manifest.js';
+import { parseVolumeSpec } from '../engine/mounts.js';
 
 /** The resource limits `run`/`create` and `update` share. */
 export const resourceFlags: FlagSpec[] = [
@@ -140,22 +141,6 @@ export function restartPolicy(s: string): HostConfig['RestartPolicy'] {
   return { Name: name as HostConfig['RestartPolicy']['Name'], MaximumRetryCount: max ? Number(max) : 0 };
 }
 
-/** -v: /host:/ctr[:opts] (bind), name:/ctr[:opts] (named volume), /ctr (anonymous volume). */
-function volumeFlag(spec: string): Mount {
-  const parts = spec.split(':');
-  if (parts.length === 1) {
-    if (!spec.startsWith('/')) throw invalid(`invalid volume specification "${spec}": the container path must be absolute`);
-    return { Type: 'volume', Source: '', Target: spec, ReadOnly: false };
-  }
-  if (parts.length > 3) throw invalid(`invalid volume specification "${spec}"`);
-  const [src, dst, mode = 'rw'] = parts;
-  if (!dst.startsWith('/')) throw invalid(`invalid volume specification "${spec}": the container path must be absolute`);
-  const opts = mode.split(',');
-  for (const o of opts) if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'nocopy'].includes(o)) throw invalid(`invalid mode "${o}" in volume "${spec}"`);
-  const isPath = src.startsWith('/') || src.startsWith('.');
-  return { Type: isPath ? 'bind' : 'volume', Source: isPath ? resolve(src) : src, Target: dst, ReadOnly: opts.includes('ro') };
-}
-
 function mountFlag(spec: string): Mount {
   const kv: Record<string, string> = {};
   for (const part of spec.split(',')) {
@@ -263,7 +248,7 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Ulimits: ulimits.length ? ulimits : null,
     Tmpfs: Object.keys(tmpfs).length ? tmpfs : null,
     Binds: (flags.volume as string[]).length ? (flags.volume as string[]) : null,
-    Mounts: [...(flags.volume as string[]).map(volumeFlag), ...(flags.mount as string[]).map(mountFlag)],
+    Mounts: [...(flags.volume as string[]).map(parseVolumeSpec), ...(flags.mount as string[]).map(mountFlag)],
     ExtraHosts: (flags['add-host'] as string[]).length ? (flags['add-host'] as string[]) : null,
     LogConfig: { Type: driver, Config: logOpts },
     Devices: devices.length ? devices : null,

@@ -46,6 +46,9 @@ const stats: Loader = () => import('./commands/stats.js');
 const attach: Loader = () => import('./commands/attach.js');
 const restart: Loader = () => import('./commands/restart.js');
 const events: Loader = () => import('./commands/events.js');
+const build: Loader = () => import('./commands/build.js');
+const builderPrune: Loader = () => import('./commands/builder-prune.js');
+const service: Loader = () => import('./commands/system-service.js');
 const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const containerPrune: Loader = () => import('./commands/container-prune.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
@@ -75,6 +78,7 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
   top: { load: top, summary: 'Display the running processes of a container' },
   port: { load: port, summary: 'List port mappings or a specific mapping for the container' },
   stats: { load: stats, summary: 'Display a live stream of container(s) resource usage statistics' },
+  build: { load: build, summary: 'Build an image from a Dockerfile' },
   pull: { load: pull, summary: 'Download an image from a registry' },
   push: { load: push, summary: 'Upload an image to a registry' },
   images: { load: images, summary: 'List images' },
@@ -96,7 +100,7 @@ export const topLevel: Record<string, { load: Loader; summary: string }> = {
 export const groups: Record<string, { summary: string; commands: Record<string, Loader> }> = {
   image: {
     summary: 'Manage images',
-    commands: { ls: images, list: images, pull, push, inspect, tag, rm: rmi, remove: rmi, history, save, load, import: imp, prune },
+    commands: { ls: images, list: images, build, pull, push, inspect, tag, rm: rmi, remove: rmi, history, save, load, import: imp, prune },
   },
   container: {
     summary: 'Manage containers',
@@ -104,6 +108,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   },
   network: { summary: 'Manage networks', commands: { create: network('create'), ls: network('ls'), list: network('ls'), inspect: network('inspect'), rm: network('rm'), remove: network('rm'), prune: network('prune'), connect: network('connect'), disconnect: network('disconnect') } },
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
+  builder: { summary: 'Manage builds', commands: { build, prune: builderPrune } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
-  system: { summary: 'Manage berth', commands: { info, version, events } },
+  system: { summary: 'Manage berth', commands: { info, version, events, service } },
 };

@@ -12,10 +12,16 @@ export function registryDomain(server?: string): string {
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
 }
 
-export async function login(ctx: EngineContext, server: string | undefined, creds: Credentials): Promise<void> {
+/** Whether the registry accepts these credentials (the API's /auth: the client keeps them). */
+export async function checkLogin(ctx: EngineContext, server: string | undefined, creds: Credentials): Promise<string> {
   const domain = registryDomain(server);
   const client = new RepositoryClient(domain, '', registryEndpoints(domain, ctx.config.insecureRegistries, {}), creds);
   await client.ping();
+  return domain;
+}
+
+export async function login(ctx: EngineContext, server: string | undefined, creds: Credentials): Promise<void> {
+  const domain = await checkLogin(ctx, server, creds);
   await ctx.credentials.store(domain, creds);
 }
 

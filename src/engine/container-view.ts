@@ -2,6 +2,10 @@
 // One place for both doors (CLI and API).
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerPaths } from '../containers/paths.js';
+import type { EngineContext } from './context.js';
+import type { ContainerService } from './containers.js';
+import type { ImageConfig } from '../images/manifest.js';
+import { chainIds } from '../storage/snapshots.js';
 import { humanDuration } from '../util/units.js';
 
 export function commandLine(c: ContainerRecord): string {
@@ -70,4 +74,11 @@ export function inspectContainer(c: ContainerRecord, p: ContainerPaths, lowerDir
     Config: c.config,
     NetworkSettings: networkSettings(c),
   };
+}
+
+/** docker's inspect JSON for a container, with its image's snapshots as the overlay's lower dirs. */
+export function containerJson(engine: EngineContext, svc: ContainerService, c: ContainerRecord): Record<string, unknown> {
+  const img = engine.images.get(c.imageId);
+  const chains = img ? chainIds((JSON.parse(img.config) as ImageConfig).rootfs?.diff_ids ?? []) : [];
+  return inspectContainer(c, svc.paths(c.id), chains.map((ch) => engine.snapshots.diffPath(ch)).reverse());
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { BerthError, conflict, invalid, notFound } from '../errors.js';
 import { writeTx } from '../state/db.js';
@@ -35,6 +36,7 @@ import { launchMonitor } from '../runtime/monitor.js';
 import { defaultRuntime } from '../platform/runtimes.js';
 import { capabilities } from '../containers/security.js';
 import { log } from '../util/log.js';
+import { childProcess } from '../util/native.js';
 import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
 import { labelMatches } from '../images/filters.js';
 
@@ -520,6 +522,29 @@ export class ContainerService {
     }
   }
 
+  /**
+   * The API's exec: `runtime exec` with pipes for its stdio (runc keeps the terminal itself
+   * with tty). Resolves once the process is spawned; `exit` settles with its exit code.
+   */
+  async spawnExec(idOrName: string, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty: boolean; privileged?: boolean }): Promise<{ child: import('node:child_process').ChildProcess; exit: Promise<number> }> {
+    const c = await this.get(idOrName);
+    if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
+    if (c.state.Paused) throw conflict(`container ${c.id} is paused, unpause the container before exec`);
+    if (!o.cmd.length) throw invalid('No command specified');
+    const file = this.execProcess(c, o);
+    this.ctx.events.emit('container', `exec_start: ${o.cmd.join(' ')}`, c.id, { name: c.name });
+    const rt = this.runtime(c);
+    const child = childProcess().spawn(rt.path, [...rt.globalArgs, 'exec', '--process', file, ...(o.tty ? ['--tty'] : []), c.id], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exit = new Promise<number>((resolve) => {
+      child.on('error', () => resolve(126));
+      child.on('close', (code, signal) => {
+        rmSync(file, { force: true });
+        resolve(code ?? (signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : 255));
+      });
+    });
+    return { child, exit };
+  }
+
   // ---------------------------------------------------------------- health
 
   /** One health check now: 0 healthy, 1 unhealthy, NOT_RUNNING when the container is not running. */
@@ -630,6 +655,26 @@ export class ContainerService {
     const { [network]: _gone, ...rest } = now.state.Networks ?? {};
     this.store.setState(c.id, { ...now.state, Networks: rest });
     this.ctx.events.emit('network', 'disconnect', network, { container: c.id, name: network });
+  }
+
+  /**
+   * network connect/disconnect: what the container joins at its next start and, when it is
+   * running, the change made live (`berth network connect` and POST /networks/{id}/connect).
+   */
+  async changeNetwork(verb: 'connect' | 'disconnect', container: string, network: string, o: { aliases?: string[]; ip?: string } = {}): Promise<void> {
+    const c = await this.get(container);
+    const n = new NetworkService(this.ctx).resolve(network);
+    const current = c.hostConfig.Networks ?? (['none', 'host'].includes(c.hostConfig.NetworkMode) || c.hostConfig.NetworkMode.startsWith('container:') ? [] : [{ network: c.hostConfig.NetworkMode, aliases: [] }]);
+    let next = current.filter((a) => a.network !== n.name);
+    if (verb === 'connect') {
+      if (current.some((a) => a.network === n.name)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+      next = [...current, { network: n.name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) }];
+    } else if (next.length === current.length) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
+    if (c.state.Running) {
+      if (verb === 'connect') await this.connectRunning(c.id, next[next.length - 1]);
+      else await this.disconnectRunning(c.id, n.name);
+    }
+    this.setNetworks(c.id, next);
   }
 
   /** The networks a container joins at its next start. */

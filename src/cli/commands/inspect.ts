@@ -2,11 +2,8 @@ import type { Command } from '../command.js';
 import { inspectEach } from '../each.js';
 import { ContainerService } from '../../engine/containers.js';
 import { ImageService } from '../../engine/images.js';
-import { inspectContainer } from '../../engine/container-view.js';
+import { containerJson } from '../../engine/container-view.js';
 import { invalid, notFound } from '../../errors.js';
-import type { ContainerRecord } from '../../containers/model.js';
-import { chainIds } from '../../storage/snapshots.js';
-import type { ImageConfig } from '../../images/manifest.js';
 
 export const command: Command = {
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
@@ -24,11 +21,7 @@ export const command: Command = {
   },
 };
 
-export function containerJson(engine: import('../../engine/context.js').EngineContext, svc: ContainerService, c: ContainerRecord): Record<string, unknown> {
-  const img = engine.images.get(c.imageId);
-  const chains = img ? chainIds((JSON.parse(img.config) as ImageConfig).rootfs?.diff_ids ?? []) : [];
-  return inspectContainer(c, svc.paths(c.id), chains.map((ch) => engine.snapshots.diffPath(ch)).reverse());
-}
+export { containerJson };
 
 async function inspectOne(engine: import('../../engine/context.js').EngineContext, name: string, type: string | undefined): Promise<unknown> {
   if (type !== 'image') {

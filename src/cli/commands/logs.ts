@@ -1,8 +1,7 @@
 import type { Command } from '../command.js';
 import { ContainerService } from '../../engine/containers.js';
-import { LogReader, type LogRecord } from '../../containers/logs.js';
+import { parseTail, readLogs } from '../../engine/logs.js';
 import { parseTimestamp } from '../../images/filters.js';
-import { invalid } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER',
@@ -20,31 +19,13 @@ export const command: Command = {
   async run(cli, flags, [name]) {
     const svc = new ContainerService(cli.engine);
     const c = await svc.get(name);
-    if (c.hostConfig.LogConfig.Type === 'none') throw invalid('configured logging driver does not support reading');
-    const tail = flags.tail === 'all' ? Infinity : Number(flags.tail);
-    if (Number.isNaN(tail) || tail < 0) throw invalid(`invalid --tail "${String(flags.tail)}"`);
-    const since = flags.since ? parseTimestamp(flags.since as string) : -Infinity;
-    const until = flags.until ? parseTimestamp(flags.until as string) : Infinity;
-    const reader = new LogReader(svc.paths(c.id).log);
-    const keep = (r: LogRecord) => {
-      const t = Date.parse(r.time);
-      return t >= since && t <= until;
-    };
-    const emit = (recs: LogRecord[]) => {
+    await readLogs(svc, c, {
+      follow: flags.follow as boolean,
+      tail: parseTail(flags.tail as string),
+      since: flags.since ? parseTimestamp(flags.since as string) : -Infinity,
+      until: flags.until ? parseTimestamp(flags.until as string) : Infinity,
+    }, (recs) => {
       for (const r of recs) (r.stream === 'stdout' ? process.stdout : process.stderr).write(flags.timestamps ? `${r.time} ${r.text}` : r.text);
-    };
-    let first = reader.read().filter(keep);
-    if (tail !== Infinity) first = tail === 0 ? [] : first.slice(-tail);
-    emit(first);
-    if (flags.follow) {
-      for (;;) {
-        const running = (await svc.reconcile(svc.store.get(c.id) ?? c)).state.Running;
-        emit(reader.read().filter(keep));
-        if (!running) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    emit(reader.flush().filter(keep));
-    reader.close();
+    });
   },
 };

@@ -6,7 +6,7 @@ import { NetworkService } from '../../engine/networks.js';
 import { ContainerService } from '../../engine/containers.js';
 import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
-import { conflict, invalid } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import { forEach } from '../each.js';
 
 function kv(list: string[], what: string): Record<string, string> {
@@ -105,21 +105,7 @@ function attachment(verb: 'connect' | 'disconnect'): Command {
           ]
         : [{ name: 'force', short: 'f', type: 'bool', help: 'Force the container to disconnect from a network' }],
     async run(cli, flags, [network, container]) {
-      const nets = new NetworkService(cli.engine);
-      const svc = new ContainerService(cli.engine);
-      const c = await svc.get(container);
-      const n = nets.resolve(network);
-      const current = c.hostConfig.Networks ?? (['none', 'host'].includes(c.hostConfig.NetworkMode) || c.hostConfig.NetworkMode.startsWith('container:') ? [] : [{ network: c.hostConfig.NetworkMode, aliases: [] }]);
-      let next = current.filter((a) => a.network !== n.name);
-      if (verb === 'connect') {
-        if (current.some((a) => a.network === n.name)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
-        next = [...current, { network: n.name, aliases: flags.alias as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) }];
-      } else if (next.length === current.length) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
-      if (c.state.Running) {
-        if (verb === 'connect') await svc.connectRunning(c.id, next[next.length - 1]);
-        else await svc.disconnectRunning(c.id, n.name);
-      }
-      svc.setNetworks(c.id, next);
+      await new ContainerService(cli.engine).changeNetwork(verb, container, network, verb === 'connect' ? { aliases: flags.alias as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) } : {});
     },
   };
 }

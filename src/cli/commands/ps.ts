@@ -3,14 +3,11 @@ import { formatFlag } from '../command.js';
 import { ContainerService } from '../../engine/containers.js';
 import { commandLine, portsText, statusText } from '../../engine/container-view.js';
 import { formatList } from '../format.js';
-import { parseFilters, labelMatches } from '../../images/filters.js';
+import { parseFilters } from '../../images/filters.js';
+import { CONTAINER_FILTERS, filterContainers, filtersNeedAll } from '../../engine/container-filters.js';
 import { goTime } from '../../util/time.js';
 import { humanDuration, humanSize } from '../../util/units.js';
 import { dirSize } from '../../platform/du.js';
-import { familiarName, parseReference, repositoryName } from '../../images/reference.js';
-import type { ContainerRecord } from '../../containers/model.js';
-
-const FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health', 'volume', 'before', 'since'] as const;
 
 export const command: Command = {
   usage: '[OPTIONS]',
@@ -29,17 +26,10 @@ export const command: Command = {
   ],
   async run(cli, flags) {
     const svc = new ContainerService(cli.engine);
-    const f = parseFilters(flags.filter as string[], FILTERS);
+    const f = parseFilters(flags.filter as string[], CONTAINER_FILTERS);
     const last = flags.latest ? 1 : (flags.last as number);
-    const all = (flags.all as boolean) || last > 0 || f.has('status') || f.has('exited');
-    let list = await svc.list(all);
-    list = list.filter((c) => matches(c, f, cli.engine.images));
-    for (const key of ['before', 'since'] as const) {
-      for (const v of f.get(key) ?? []) {
-        const pivot = Date.parse((await svc.get(v)).created);
-        list = list.filter((c) => (key === 'before' ? Date.parse(c.created) < pivot : Date.parse(c.created) > pivot));
-      }
-    }
+    const all = (flags.all as boolean) || last > 0 || filtersNeedAll(f);
+    let list = await filterContainers(svc, cli.engine.images, await svc.list(all), f);
     if (last > 0) list = list.slice(0, last);
     const noTrunc = flags['no-trunc'] as boolean;
     const now = Date.now();
@@ -70,25 +60,3 @@ export const command: Command = {
     cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: def, quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Size: 'SIZE', State: 'STATE' } }));
   },
 };
-
-function matches(c: ContainerRecord, f: Map<string, string[]>, images: { tryResolve(n: string): { image: { id: string } } | undefined }): boolean {
-  const any = (key: string, pred: (v: string) => boolean) => !f.has(key) || f.get(key)!.some(pred);
-  return (
-    any('status', (v) => v === c.state.Status) &&
-    any('name', (v) => new RegExp(v).test(c.name)) &&
-    any('id', (v) => c.id.startsWith(v)) &&
-    any('health', (v) => (c.state.Health?.Status ?? 'none') === v) &&
-    any('volume', (v) => (c.hostConfig.Mounts ?? []).some((m) => m.Source === v || m.Target === v)) &&
-    any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v)) &&
-    (f.get('label') ?? []).every((l) => labelMatches(c.config.Labels, l)) &&
-    any('ancestor', (v) => {
-      const img = images.tryResolve(v);
-      if (img && img.image.id === c.imageId) return true;
-      try {
-        return familiarName(repositoryName(parseReference(c.image))) === familiarName(repositoryName(parseReference(v)));
-      } catch {
-        return false;
-      }
-    })
-  );
-}

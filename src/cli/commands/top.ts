@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import type { Command } from '../command.js';
 import { ContainerService } from '../../engine/containers.js';
+import { psOutput } from '../../engine/top.js';
 
 export const command: Command = {
   usage: 'CONTAINER [ps OPTIONS]',
@@ -10,8 +10,6 @@ export const command: Command = {
   flags: [],
   async run(cli, _flags, [name, ...psArgs]) {
     const pids = await new ContainerService(cli.engine).processes(name);
-    const args = [...(psArgs.length ? psArgs : ['-f']), '-p', pids.join(',') || '0'];
-    const out = await new Promise<string>((resolve, reject) => execFile('ps', args, (e, stdout, stderr) => (e && !stdout ? reject(new Error(stderr || e.message)) : resolve(stdout))));
-    cli.out(out);
+    cli.out(await psOutput(pids, psArgs));
   },
 };

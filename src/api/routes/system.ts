@@ -1,0 +1,182 @@
+// /_ping, /version, /info, /system/df, /events, /auth, and /build until the build engine is wired.
+import { arch, release } from 'node:os';
+import { API_VERSION, MIN_API_VERSION, filters, json, readJson, res, type ApiRequest } from '../http.js';
+import type { Router } from '../router.js';
+import { jsonStream } from '../stream.js';
+import { VERSION } from '../../version.js';
+import { systemInfo } from '../../engine/system.js';
+import { ContainerService } from '../../engine/containers.js';
+import { ImageService } from '../../engine/images.js';
+import { VolumeService } from '../../engine/volumes.js';
+import { EVENT_FILTERS, readEvents } from '../../engine/events.js';
+import { checkLogin } from '../../engine/auth.js';
+import { parseFilters, parseTimestamp } from '../../images/filters.js';
+import { invalid, notImplemented } from '../../errors.js';
+import { dirSize } from '../../platform/du.js';
+import { containerSummary } from '../views.js';
+
+const goArch = () => (arch() === 'x64' ? 'amd64' : arch() === 'ia32' ? '386' : arch());
+
+function ping(r: ApiRequest): void {
+  const out = res(r);
+  out.writeHead(200, {
+    'API-Version': API_VERSION,
+    OSType: 'linux',
+    'Builder-Version': '1',
+    'Docker-Experimental': 'false',
+    Swarm: 'inactive',
+    'Cache-Control': 'no-cache, no-store, must-revalidate',
+    Pragma: 'no-cache',
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': r.req.method === 'HEAD' ? '0' : '2',
+  });
+  out.end(r.req.method === 'HEAD' ? undefined : 'OK');
+}
+
+function version(r: ApiRequest): void {
+  const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '', GitCommit: '', Experimental: 'false' };
+  json(r, 200, {
+    Platform: { Name: 'berth' },
+    Components: [{ Name: 'Engine', Version: VERSION, Details: { ...details, NodeVersion: process.version } }],
+    Version: VERSION,
+    ApiVersion: API_VERSION,
+    MinAPIVersion: MIN_API_VERSION,
+    GitCommit: '',
+    GoVersion: process.version,
+    Os: 'linux',
+    Arch: goArch(),
+    KernelVersion: release(),
+    BuildTime: '',
+  });
+}
+
+async function info(r: ApiRequest): Promise<void> {
+  const s = await systemInfo(r.engine);
+  const list = await new ContainerService(r.engine).list(true);
+  const runtimes: Record<string, { path: string }> = {};
+  for (const [n, rt] of Object.entries(s.Runtimes)) if (rt.works && rt.path) runtimes[n] = { path: rt.path };
+  json(r, 200, {
+    ID: s.ID,
+    Containers: list.length,
+    ContainersRunning: list.filter((c) => c.state.Running && !c.state.Paused).length,
+    ContainersPaused: list.filter((c) => c.state.Paused).length,
+    ContainersStopped: list.filter((c) => !c.state.Running).length,
+    Images: s.Images,
+    Driver: s.Driver,
+    DriverStatus: s.DriverStatus,
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file', 'json-file', 'none'] },
+    MemoryLimit: true,
+    SwapLimit: true,
+    CpuCfsPeriod: true,
+    CpuCfsQuota: true,
+    CPUShares: true,
+    CPUSet: true,
+    PidsLimit: true,
+    OomKillDisable: false,
+    IPv4Forwarding: true,
+    Debug: false,
+    NFd: 0,
+    NGoroutines: 0,
+    SystemTime: new Date().toISOString(),
+    LoggingDriver: 'k8s-file',
+    CgroupDriver: 'cgroupfs',
+    CgroupVersion: s.CgroupVersion,
+    NEventsListener: 0,
+    KernelVersion: s.KernelVersion,
+    OperatingSystem: s.OperatingSystem,
+    OSVersion: '',
+    OSType: 'linux',
+    Architecture: s.Architecture,
+    IndexServerAddress: 'https://index.docker.io/v1/',
+    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+    NCPU: s.NCPU,
+    MemTotal: s.MemTotal,
+    GenericResources: null,
+    DockerRootDir: s.Root,
+    HttpProxy: process.env.HTTP_PROXY ?? '',
+    HttpsProxy: process.env.HTTPS_PROXY ?? '',
+    NoProxy: process.env.NO_PROXY ?? '',
+    Name: s.Name,
+    Labels: [],
+    ExperimentalBuild: false,
+    ServerVersion: VERSION,
+    Runtimes: runtimes,
+    DefaultRuntime: s.DefaultRuntime ?? '',
+    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    LiveRestoreEnabled: true,
+    Isolation: '',
+    InitBinary: 'docker-init',
+    ContainerdCommit: { ID: '' },
+    RuncCommit: { ID: '' },
+    InitCommit: { ID: '' },
+    SecurityOptions: s.SecurityOptions,
+    Warnings: [],
+  });
+}
+
+async function df(r: ApiRequest): Promise<void> {
+  const images = new ImageService(r.engine).list({ all: true });
+  const svc = new ContainerService(r.engine);
+  const containers = await svc.list(true);
+  const volumes = new VolumeService(r.engine);
+  const used = volumes.usage();
+  const usedImages = new Map<string, number>();
+  for (const c of containers) usedImages.set(c.imageId, (usedImages.get(c.imageId) ?? 0) + 1);
+  json(r, 200, {
+    LayersSize: images.reduce((n, i) => n + i.size, 0),
+    Images: images.map((i) => ({ Id: i.id, ParentId: i.record.parent ?? '', RepoTags: i.repoTags, RepoDigests: i.repoDigests, Created: Math.floor(i.created / 1000), Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: i.labels, Containers: usedImages.get(i.id) ?? 0 })),
+    Containers: containers.map((c) => ({ ...containerSummary(r.engine, c), SizeRw: dirSize(svc.paths(c.id).upper), SizeRootFs: 0 })),
+    Volumes: volumes.list().map((v) => ({ Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, CreatedAt: v.CreatedAt, Labels: v.Labels, Scope: v.Scope, Options: v.Options, UsageData: { Size: dirSize(v.Mountpoint), RefCount: used.get(v.Name)?.length ?? 0 } })),
+    BuildCache: [],
+  });
+}
+
+/** GET /events: what happened since `since`, then (without `until`) what happens, as it happens. */
+async function events(r: ApiRequest): Promise<void> {
+  const f = parseFilters(filters(r.query), EVENT_FILTERS);
+  const now = Date.now();
+  const since = r.query.get('since');
+  const until = r.query.get('until');
+  const sinceMs = since ? parseTimestamp(since, now) : now;
+  const untilMs = until ? parseTimestamp(until, now) : Infinity;
+  const out = jsonStream(r);
+  let last = 0n;
+  const sinceNs = BigInt(Math.floor(sinceMs)) * 1_000_000n;
+  while (!out.isClosed()) {
+    const got = readEvents(r.engine.db, last, sinceNs, f);
+    last = got.last;
+    for (const { seq: _s, ns: _n, ...e } of got.events) {
+      if (e.timeNano / 1e6 > untilMs) continue;
+      // The fields docker's API sent before 1.22 are still read by some clients.
+      out.send({ status: e.Action, id: e.Actor.ID, from: e.Actor.Attributes.image, ...e });
+    }
+    if (Date.now() > untilMs) break;
+    await Promise.race([new Promise((ok) => setTimeout(ok, 200)), out.closed]);
+  }
+  out.end();
+}
+
+async function auth(r: ApiRequest): Promise<void> {
+  const body = await readJson<{ username?: string; password?: string; serveraddress?: string; identitytoken?: string }>(r.req);
+  if (!body.username && !body.identitytoken) throw invalid('username is required');
+  await checkLogin(r.engine, body.serveraddress || undefined, { username: body.username ?? '', password: body.password ?? body.identitytoken ?? '' });
+  json(r, 200, { Status: 'Login Succeeded', IdentityToken: '' });
+}
+
+export function systemRoutes(router: Router): void {
+  router
+    .get('/_ping', ping)
+    .head('/_ping', ping)
+    .get('/version', version)
+    .get('/info', info)
+    .get('/system/df', df)
+    .get('/events', events)
+    .post('/auth', auth)
+    .post('/build', () => {
+      throw notImplemented('POST /build is not available yet in berth system service (the build engine is being wired); build with `berth build` meanwhile');
+    })
+    .post('/build/prune', (r) => json(r, 200, { CachesDeleted: [], SpaceReclaimed: 0 }))
+    .get('/images/search', () => {
+      throw notImplemented('image search is not supported by berth');
+    });
+}

@@ -1,0 +1,48 @@
+// `ps --filter` and the API's GET /containers/json?filters=: one set of rules for both doors.
+import type { ContainerRecord } from '../containers/model.js';
+import type { ContainerService } from './containers.js';
+import type { ImageStore } from '../images/image-store.js';
+import { labelMatches } from '../images/filters.js';
+import { familiarName, parseReference, repositoryName } from '../images/reference.js';
+
+export const CONTAINER_FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health', 'volume', 'before', 'since', 'network'] as const;
+
+/** Whether the filters ask for stopped containers too (docker lists all then). */
+export function filtersNeedAll(f: Map<string, string[]>): boolean {
+  return f.has('status') || f.has('exited');
+}
+
+function matches(c: ContainerRecord, f: Map<string, string[]>, images: ImageStore): boolean {
+  const any = (key: string, pred: (v: string) => boolean) => !f.has(key) || f.get(key)!.some(pred);
+  return (
+    any('status', (v) => v === c.state.Status) &&
+    any('name', (v) => new RegExp(v).test(c.name)) &&
+    any('id', (v) => c.id.startsWith(v)) &&
+    any('health', (v) => (c.state.Health?.Status ?? 'none') === v) &&
+    any('volume', (v) => (c.hostConfig.Mounts ?? []).some((m) => m.Source === v || m.Target === v)) &&
+    any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v)) &&
+    any('network', (v) => c.hostConfig.NetworkMode === v || (c.hostConfig.Networks ?? []).some((n) => n.network === v) || Object.values(c.state.Networks ?? {}).some((n) => n.NetworkID.startsWith(v))) &&
+    (f.get('label') ?? []).every((l) => labelMatches(c.config.Labels, l)) &&
+    any('ancestor', (v) => {
+      const img = images.tryResolve(v);
+      if (img && img.image.id === c.imageId) return true;
+      try {
+        return familiarName(repositoryName(parseReference(c.image))) === familiarName(repositoryName(parseReference(v)));
+      } catch {
+        return false;
+      }
+    })
+  );
+}
+
+/** The containers of `list` that pass every filter, before/since included. */
+export async function filterContainers(svc: ContainerService, images: ImageStore, list: ContainerRecord[], f: Map<string, string[]>): Promise<ContainerRecord[]> {
+  let out = list.filter((c) => matches(c, f, images));
+  for (const key of ['before', 'since'] as const) {
+    for (const v of f.get(key) ?? []) {
+      const pivot = Date.parse((await svc.get(v)).created);
+      out = out.filter((c) => (key === 'before' ? Date.parse(c.created) < pivot : Date.parse(c.created) > pivot));
+    }
+  }
+  return out;
+}

@@ -650,7 +650,13 @@ export class ContainerService {
 
   async disconnectRunning(id: string, network: string): Promise<void> {
     const c = await this.get(id);
-    await new NetworkService(this.ctx).disconnect({ id: c.id, name: c.name, bundle: this.paths(c.id).bundle }, network);
+    const gone = await new NetworkService(this.ctx).disconnect({ id: c.id, name: c.name, bundle: this.paths(c.id).bundle }, network);
+    // connect added the network's DNS server; a server no longer reachable only slows every lookup down.
+    const resolv = this.paths(c.id).resolvConf;
+    const current = existsSync(resolv) ? readFileSync(resolv, 'utf8') : '';
+    const drop = gone.dnsServers.filter((d) => !(c.hostConfig.Dns ?? []).includes(d));
+    const kept = current.split('\n').filter((l) => !drop.some((d) => l.trim() === `nameserver ${d}`)).join('\n');
+    if (kept !== current) writeFileSync(resolv, kept);
     const now = this.store.get(c.id)!;
     const { [network]: _gone, ...rest } = now.state.Networks ?? {};
     this.store.setState(c.id, { ...now.state, Networks: rest });

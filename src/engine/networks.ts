@@ -47,6 +47,11 @@ export interface Wired {
   dnsServers: string[];
 }
 
+/** The names aardvark-dns answers besides the container's name (netavark puts that first itself). */
+function dnsAliases(c: { id: string; name: string }, aliases: string[]): string[] {
+  return [...new Set([c.id.slice(0, 12), ...aliases])].filter((n) => n !== c.name);
+}
+
 export class NetworkService {
   constructor(private readonly ctx: EngineContext) {}
 
@@ -298,7 +303,7 @@ export class NetworkService {
     if (whole.networks[n.name]) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
     const ip = writeTx(this.db, () => this.reserve(c.id, a, n));
     const iface = `eth${Object.keys(whole.networks).length}`;
-    const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: [ip], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
+    const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: [ip], aliases: dnsAliases(c, a.aliases), interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
     try {
       const res = await this.wire(netnsPath(`berth-${c.id.slice(0, 12)}`), one);
       writeFileSync(file, JSON.stringify({ ...whole, networks: { ...whole.networks, ...one.networks }, network_info: { ...whole.network_info, ...one.network_info } }));
@@ -309,8 +314,8 @@ export class NetworkService {
     }
   }
 
-  /** Take a running container off one network (network disconnect). */
-  async disconnect(c: { id: string; name: string; bundle: string }, network: string): Promise<void> {
+  /** Take a running container off one network (network disconnect); says which DNS server the network gave it. */
+  async disconnect(c: { id: string; name: string; bundle: string }, network: string): Promise<{ dnsServers: string[] }> {
     const file = join(c.bundle, 'network.json');
     const n = this.resolve(network);
     const whole = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SetupRequest) : undefined;
@@ -321,6 +326,7 @@ export class NetworkService {
     const { [n.name]: _info, ...info } = whole.network_info;
     writeFileSync(file, JSON.stringify({ ...whole, networks, network_info: info }));
     this.db.prepare('DELETE FROM endpoints WHERE network_id = ? AND container_id = ?').run(n.id, c.id);
+    return { dnsServers: n.dns ? [n.gateway] : [] };
   }
 
   /** Wire a container's network namespace to its networks. */
@@ -334,7 +340,7 @@ export class NetworkService {
         this.release(c.id);
         throw e;
       }),
-      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: [ips[i]], aliases: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])], interface_name: `eth${i}`, ...(a.mac ? { static_mac: a.mac } : {}) }])),
+      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: [ips[i]], aliases: dnsAliases(c, a.aliases), interface_name: `eth${i}`, ...(a.mac ? { static_mac: a.mac } : {}) }])),
       network_info: Object.fromEntries(rows.map(({ n }) => [n.name, this.info(n)])),
     };
     const name = `berth-${c.id.slice(0, 12)}`;

@@ -2,11 +2,11 @@
 // Traffic stays on loopback and on the bridges the tests create.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { freePort } from '../helpers/registry.js';
@@ -45,6 +45,54 @@ function isolated(): string {
 
 async function bridgeOf(network: string): Promise<string> {
   return `br-${(await ok(sb, ['network', 'inspect', '-f', '{{.Id}}', network])).trim().slice(0, 12)}`;
+}
+
+interface Made {
+  ids: string[];
+  networks: Array<{ bridge: string; subnet: string }>;
+}
+
+async function made(containers: string[], networks: string[]): Promise<Made> {
+  const ids = await Promise.all(containers.map(async (c) => (await ok(sb, ['inspect', '-f', '{{.Id}}', c])).trim()));
+  const nets = await Promise.all(networks.map(async (n) => ({ bridge: await bridgeOf(n), subnet: (await ok(sb, ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', n])).trim() })));
+  return { ids, networks: nets };
+}
+
+/**
+ * What is left on the host of these containers and networks (other test files run at the
+ * same time: only what this test made counts): network namespaces, bridges (a veth goes
+ * with its namespace), iptables rules naming the subnet or bridge, isolation elements,
+ * and aardvark-dns records.
+ */
+function traces(m: Made): string[] {
+  const out: string[] = [];
+  const netns = execFileSync('ip', ['netns', 'list']).toString();
+  const links = execFileSync('ip', ['-o', 'link']).toString();
+  const rules = [...execFileSync('iptables', ['-S']).toString().split('\n'), ...execFileSync('iptables', ['-t', 'nat', '-S']).toString().split('\n')];
+  const iso = isolated();
+  for (const id of m.ids) if (netns.includes(`berth-${id.slice(0, 12)}`)) out.push(`netns of ${id.slice(0, 12)}`);
+  for (const { bridge, subnet } of m.networks) {
+    if (links.includes(` ${bridge}:`)) out.push(`bridge ${bridge}`);
+    out.push(...rules.filter((r) => r.includes(subnet) || r.includes(bridge)));
+    if (iso.includes(`"${bridge}"`)) out.push(`isolation element ${bridge}`);
+  }
+  const dnsDir = join(sb.runroot, 'networks', 'aardvark-dns');
+  for (const f of existsSync(dnsDir) ? readdirSync(dnsDir) : []) {
+    const text = readFileSync(join(dnsDir, f), 'utf8');
+    for (const id of m.ids) if (text.includes(id)) out.push(`dns record of ${id.slice(0, 12)} in ${f}`);
+  }
+  return out;
+}
+
+/**
+ * busybox-static has no UDP server or client: the host's socat, bind-mounted read-only with
+ * the host's libraries, runs inside the containers, so names go through the container's own
+ * resolv.conf (aardvark-dns) and every datagram crosses the network under test.
+ */
+function hostSocat(): string[] {
+  const ld = realpathSync('/lib64/ld-linux-x86-64.so.2');
+  const libs = dirname(ld);
+  return ['-v', `${realpathSync('/usr/bin/socat')}:/usr/bin/socat:ro`, '-v', `${libs}:${libs}:ro`, '-v', `${ld}:/lib64/ld-linux-x86-64.so.2:ro`];
 }
 
 before(async () => {
@@ -88,6 +136,33 @@ describe('user-defined networks', () => {
     await ok(sb, ['network', 'rm', 'front', 'back']);
   });
 
+  test('UDP between containers by name and by alias; another network cannot reach it', async () => {
+    await ok(sb, ['network', 'create', 'udpnet']);
+    await ok(sb, ['network', 'create', 'udpother']);
+    // Each datagram to port 9999 is answered with the server's hostname.
+    await ok(sb, ['run', '-d', '--name', 'udpsrv', '--network', 'udpnet', '--network-alias', 'dgram', ...hostSocat(), IMG, 'socat', 'UDP4-RECVFROM:9999,fork', 'EXEC:hostname']);
+    const hostname = (await ok(sb, ['exec', 'udpsrv', 'hostname'])).trim();
+    const m = await made(['udpsrv'], ['udpnet']);
+    assert.ok(traces(m).length > 0, 'the container leaves traces while it runs (the check can fail)');
+    const ask = (network: string, host: string) => sb.run(['run', '--rm', '--network', network, ...hostSocat(), IMG, 'sh', '-c', `echo ping | socat -t 2 - UDP4:${host}:9999`]);
+    const byName = await until(async () => {
+      const r = await ask('udpnet', 'udpsrv');
+      if (r.code !== 0 || !r.stdout) throw new Error(`no answer by name: ${JSON.stringify(r)}`);
+      return r.stdout;
+    });
+    assert.equal(byName, `${hostname}\n`);
+    const byAlias = await ask('udpnet', 'dgram');
+    assert.equal(byAlias.stdout, `${hostname}\n`, `by alias: ${byAlias.stderr}`);
+    const ip = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.udpnet.IPAddress}}', 'udpsrv'])).trim();
+    const other = await ask('udpother', ip);
+    assert.equal(other.stdout, '', 'no answer from another network');
+    const noName = await ask('udpother', 'udpsrv');
+    assert.notEqual(noName.code, 0, 'the name does not resolve on another network');
+    await ok(sb, ['rm', '-f', 'udpsrv']);
+    await ok(sb, ['network', 'rm', 'udpnet', 'udpother']);
+    assert.deepEqual(traces(m), []);
+  });
+
   test('isolation holds while other networks come and go (their teardown must not open it)', async () => {
     await ok(sb, ['network', 'create', 'isoa']);
     await ok(sb, ['network', 'create', 'isob']);
@@ -98,6 +173,7 @@ describe('user-defined networks', () => {
     const targetIp = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.isoa.IPAddress}}', 'iso-target'])).trim();
     const proberIp = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.isob.IPAddress}}', 'iso-prober'])).trim();
     assert.match(isolated(), new RegExp(`${bridges[0]}.*${bridges[1]}|${bridges[1]}.*${bridges[0]}`, 's'), 'both bridges are in the isolation set while in use');
+    const m = await made(['iso-target', 'iso-prober'], ['isoa', 'isob', 'isochurn']);
     // A network whose last container comes and goes is torn down completely each time; with
     // netavark's shared isolation chains that dropped the isolation of every other network.
     let churning = true;
@@ -120,6 +196,7 @@ describe('user-defined networks', () => {
     await ok(sb, ['network', 'rm', 'isoa', 'isob', 'isochurn']);
     const left = isolated();
     for (const b of bridges) assert.ok(!left.includes(b), `${b} left the isolation set with its last container`);
+    assert.deepEqual(traces(m), []);
   });
 
   test('network connect and disconnect, live, on a running container', async () => {
@@ -128,20 +205,35 @@ describe('user-defined networks', () => {
     await ok(sb, ['run', '-d', '--name', 'target', '--network', 'right', IMG, 'sleep', '60']);
     await ok(sb, ['run', '-d', '--name', 'client', '--network', 'left', IMG, 'sleep', '60']);
     const targetIp = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.right.IPAddress}}', 'target'])).trim();
+    const m = await made(['target', 'client'], ['left', 'right']);
     const ping = () => sb.run(['exec', 'client', 'busybox', 'ping', '-c', '1', '-W', '1', targetIp]);
     assert.notEqual((await ping()).code, 0, 'another network is unreachable before connect');
     await ok(sb, ['network', 'connect', '--alias', 'cli', 'right', 'client']);
     assert.equal((await ping()).code, 0, 'reachable after connect');
+    // The joined container has names on the new network: a container there finds it by name and alias.
+    const clientIp = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.right.IPAddress}}', 'client'])).trim();
+    for (const name of ['client', 'cli']) {
+      const r = await sb.run(['exec', 'target', 'busybox', 'nslookup', name]);
+      assert.match(r.stdout, new RegExp(`Address:\\s+${clientIp.replace(/\./g, '\\.')}\\n`), `target resolves ${name}: ${r.stdout}${r.stderr}`);
+    }
+    await ok(sb, ['exec', 'target', 'busybox', 'ping', '-c', '1', '-W', '2', 'cli']);
+    // And the joined container finds the new network's containers by name.
+    await ok(sb, ['exec', 'client', 'busybox', 'ping', '-c', '1', '-W', '2', 'target']);
     const addrs = await ok(sb, ['exec', 'client', 'ip', '-4', '-o', 'addr']);
     assert.match(addrs, /eth0\s+inet 10\.124\.0\.\d+\/24/);
     assert.match(addrs, /eth1\s+inet 10\.125\.0\.\d+\/24/);
     assert.match(await ok(sb, ['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'client']), /left right/);
     assert.equal(Object.keys(JSON.parse(await ok(sb, ['network', 'inspect', 'right']))[0].Containers).length, 2);
+    assert.match(await ok(sb, ['exec', 'client', 'cat', '/etc/resolv.conf']), /^nameserver 10\.125\.0\.1$/m, 'the new network\'s DNS server is in resolv.conf');
     await ok(sb, ['network', 'disconnect', 'right', 'client']);
     assert.doesNotMatch(await ok(sb, ['exec', 'client', 'ip', '-4', '-o', 'addr']), /eth1/);
+    const resolv = await ok(sb, ['exec', 'client', 'cat', '/etc/resolv.conf']);
+    assert.doesNotMatch(resolv, /10\.125\.0\.1/, 'the network left, its DNS server with it');
+    assert.match(resolv, /^nameserver 10\.124\.0\.1$/m);
     assert.equal(Object.keys(JSON.parse(await ok(sb, ['network', 'inspect', 'right']))[0].Containers).length, 1);
     await ok(sb, ['rm', '-f', 'client', 'target']);
     await ok(sb, ['network', 'rm', 'left', 'right']);
+    assert.deepEqual(traces(m), []);
   });
 
   test('--ip, --mac-address, --dns, --dns-search, --dns-option, --hostname, --add-host', async () => {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   docker-registry apache2-utils busybox-static skopeo umoci zstd   # images: registry, fixtures, cross-checks
   runc conmon runsc uidmap fuse-overlayfs iproute2 iptables        # containers, rootless
-  netavark aardvark-dns nftables                                   # networks (nftables: isolation between them)
+  netavark aardvark-dns nftables socat                             # networks (nftables: isolation; socat: UDP tests)
   tini jq curl ca-certificates
 )
 missing=()

@@ -335,7 +335,7 @@ async function archivePut(r: ApiRequest): Promise<void> {
   const path = archivePath(r);
   const s = await pathStat(r, path, true);
   if (!s.isDir) throw invalid(`extraction point is not a directory: ${path}`);
-  await svcOf(r).copyTo(r.params.id, path, { tar: r.req, name: '.', isDir: true }, { owners: bool(r.query, 'copyUIDGID'), contentsOnly: true });
+  await svcOf(r).copyTo(r.params.id, path, { tar: r.req, name: '.', isDir: true }, { owners: bool(r.query, 'copyUIDGID'), contentsOnly: false });
   res(r).writeHead(200).end();
 }
 

@@ -41,7 +41,7 @@ export const command: Command = {
     }
     if (sp === '-') {
       // A tar archive on stdin is unpacked into the destination directory as it is.
-      await svc.copyTo(dc!, dp, { tar: process.stdin, name: '.', isDir: true }, { owners: true, contentsOnly: true });
+      await svc.copyTo(dc!, dp, { tar: process.stdin, name: '.', isDir: true }, { owners: true, contentsOnly: false });
       return;
     }
     const abs = resolve(sp);

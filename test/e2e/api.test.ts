@@ -1,0 +1,351 @@
+// The Engine API (berth system service) with real clients: the docker CLI and dockerode.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
+import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
+
+const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
+const IMG = 'test/apibox:1';
+const boxes = sandboxes();
+let sb: Sandbox;
+let work: string;
+let sock: string;
+let service: ChildProcess | undefined;
+let reg: Registry;
+
+function startService(extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn(BERTH, ['--root', sb.root, '--runroot', sb.runroot, 'system', 'service', '--time', '0', ...extra, `unix://${sock}`], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = () => {
+      if (child.exitCode !== null) return reject(new Error(`service exited ${child.exitCode}: ${err}`));
+      if (existsSync(sock)) return resolve(child);
+      if (Date.now() - t0 > 10_000) return reject(new Error(`service did not listen: ${err}`));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+async function stopService(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const s = service;
+  service = undefined;
+  if (!s || s.exitCode !== null) return;
+  const gone = new Promise((r) => s.once('exit', r));
+  s.kill(signal);
+  await gone;
+}
+
+interface Res {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function api(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: sock, method, path, headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const jsonOf = (r: Res) => JSON.parse(r.body.toString()) as Record<string, unknown>;
+
+function docker(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(DOCKER, args, { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input);
+  });
+}
+
+async function dockerOk(args: string[], opts?: { input?: string }): Promise<string> {
+  const r = await docker(args, opts);
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** docker's stdcopy frames: [stream, 0, 0, 0, size u32 BE] + payload. */
+function demux(b: Buffer): Array<{ stream: number; text: string }> {
+  const out: Array<{ stream: number; text: string }> = [];
+  let i = 0;
+  while (i + 8 <= b.length) {
+    const n = b.readUInt32BE(i + 4);
+    out.push({ stream: b[i], text: b.subarray(i + 8, i + 8 + n).toString() });
+    i += 8 + n;
+  }
+  assert.equal(i, b.length, 'the stream is whole frames');
+  return out;
+}
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'berth-api-'));
+  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
+  writeFileSync(join(work, 'rootfs.tar'), tar);
+  sb = boxes.fresh();
+  sock = join(sb.dir, 'api.sock');
+  await ok(sb, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), IMG]);
+  reg = await startRegistry();
+  service = await startService();
+});
+
+after(async () => {
+  await stopService();
+  if (sb) {
+    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await sb.run(['rm', '-f', ...ids]);
+    for (const n of (await sb.run(['network', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean)) await sb.run(['network', 'rm', n]);
+  }
+  await reg?.stop();
+  boxes.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the service', () => {
+  test('its socket is 0660 for root, and a second service on it is refused', async () => {
+    assert.equal(statSync(sock).mode & 0o777, 0o660);
+    const second = await sb.run(['system', 'service', '--time', '0', `unix://${sock}`]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /already listening/);
+    assert.ok(existsSync(sock), 'the refused service left the socket alone');
+  });
+
+  test('_ping and /version as dockerd answers them, on unversioned and /v1.xx paths', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const r = await api(method, '/_ping');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), method === 'GET' ? 'OK' : '');
+      assert.equal(r.headers['api-version'], '1.47');
+      assert.equal(r.headers.ostype, 'linux');
+      assert.equal(r.headers['docker-experimental'], 'false');
+      assert.equal(r.headers['cache-control'], 'no-cache, no-store, must-revalidate');
+      assert.equal(r.headers.pragma, 'no-cache');
+      assert.ok(r.headers['builder-version']);
+    }
+    for (const path of ['/version', '/v1.24/version', '/v1.47/version', '/v1.99/version']) {
+      const v = jsonOf(await api('GET', path));
+      assert.equal(v.ApiVersion, '1.47', path);
+      assert.equal(v.MinAPIVersion, '1.24');
+    }
+    const old = await api('GET', '/v1.12/version');
+    assert.equal(old.status, 400);
+    assert.match(String(jsonOf(old).message), /too old/);
+    const out = await dockerOk(['version', '--format', '{{.Server.APIVersion}} {{.Server.Os}}']);
+    assert.equal(out.trim(), '1.47 linux');
+  });
+
+  test('errors: bad JSON is 400 and creates nothing, unknown ids 404, conflicts 409, /build 501', async () => {
+    const before = (await ok(sb, ['ps', '-aq'])).trim();
+    const bad = await api('POST', '/containers/create?name=broken', '{"Image": ');
+    assert.equal(bad.status, 400);
+    assert.match(String(jsonOf(bad).message), /invalid JSON/);
+    const wrongType = await api('POST', '/containers/create?name=broken', JSON.stringify({ Image: IMG, Cmd: 5 }));
+    assert.equal(wrongType.status, 400);
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), before, 'nothing was created');
+    const missing = await api('GET', '/containers/nope/json');
+    assert.equal(missing.status, 404);
+    assert.match(String(jsonOf(missing).message), /No such container: nope/);
+    assert.equal((await api('GET', '/images/no/such:image/json')).status, 404);
+    assert.equal((await api('POST', '/containers/create', JSON.stringify({ Image: 'no/such:image' }))).status, 404);
+    const id = String(jsonOf(await api('POST', '/containers/create?name=dup', JSON.stringify({ Image: IMG, Cmd: ['true'] }))).Id);
+    const dup = await api('POST', '/containers/create?name=dup', JSON.stringify({ Image: IMG, Cmd: ['true'] }));
+    assert.equal(dup.status, 409);
+    assert.match(String(jsonOf(dup).message), /already in use/);
+    assert.equal((await api('DELETE', `/containers/${id}`)).status, 204);
+    assert.equal((await api('POST', '/build', '')).status, 501);
+    assert.equal((await api('GET', '/nothing/here')).status, 404);
+  });
+});
+
+describe('containers with the docker CLI', () => {
+  test('run --rm: output on the right streams, the container\'s exit code, nothing left', async () => {
+    const r = await docker(['run', '--rm', IMG, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+    const missing = await docker(['run', '--rm', IMG, 'no-such-command']);
+    assert.equal(missing.code, 127, missing.stderr);
+  });
+
+  test('run -d, ps, logs, exec, inspect, stop, rm; the CLI sees the same container', async () => {
+    const id = (await dockerOk(['run', '-d', '--name', 'ticker', '-e', 'WHO=api', IMG, 'sh', '-c', 'echo hello $WHO; echo oops >&2; while true; do sleep 1; done'])).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.match(await dockerOk(['ps', '--format', '{{.Names}} {{.Status}}']), /^ticker Up /m);
+    assert.match(await ok(sb, ['ps', '--format', '{{.Names}}']), /^ticker$/m, 'the CLI sees what the API started');
+    await new Promise((r) => setTimeout(r, 300));
+    const logs = await docker(['logs', 'ticker']);
+    assert.equal(logs.stdout, 'hello api\n');
+    assert.equal(logs.stderr, 'oops\n');
+    const ex = await docker(['exec', 'ticker', 'sh', '-c', 'echo $WHO from exec; exit 4']);
+    assert.equal(ex.code, 4);
+    assert.equal(ex.stdout, 'api from exec\n');
+    assert.equal(await dockerOk(['exec', '-i', 'ticker', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
+    assert.equal((await dockerOk(['inspect', '-f', '{{.State.Status}} {{.Name}} {{.Config.Image}}', 'ticker'])).trim(), 'running /ticker ' + IMG);
+    const top = await dockerOk(['top', 'ticker']);
+    assert.match(top, /PID/);
+    assert.match(top, /sleep|sh -c/);
+    assert.equal((await dockerOk(['stop', '-t', '1', 'ticker'])).trim(), 'ticker');
+    assert.equal((await ok(sb, ['inspect', '-f', '{{.State.Status}}', 'ticker'])).trim(), 'exited');
+    assert.equal((await dockerOk(['rm', 'ticker'])).trim(), 'ticker');
+    assert.equal((await sb.run(['inspect', 'ticker'])).code, 1);
+  });
+
+  test('killing the service (kill -9) leaves containers running; a new service sees them', async () => {
+    await dockerOk(['run', '-d', '--name', 'survivor', IMG, 'sleep', '300']);
+    await stopService('SIGKILL');
+    assert.equal((await ok(sb, ['inspect', '-f', '{{.State.Running}}', 'survivor'])).trim(), 'true');
+    rmSync(sock, { force: true });
+    service = await startService();
+    assert.equal((await dockerOk(['inspect', '-f', '{{.State.Running}}', 'survivor'])).trim(), 'true');
+    await dockerOk(['rm', '-f', 'survivor']);
+  });
+
+  test('run -it gives a working shell through a terminal', async () => {
+    const child = spawn('script', ['-qec', `${DOCKER} run -it --rm ${IMG} sh`, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, re);
+    };
+    await waitFor(/# /);
+    child.stdin.write('echo answer-$((6*7))\r');
+    await waitFor(/answer-42/);
+    child.stdin.write('exit 6\r');
+    const code = await new Promise((r) => child.on('close', r));
+    assert.equal(code, 6);
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('attach with stdin (run -i), wait conditions, logs as multiplexed frames', async () => {
+    assert.equal(await dockerOk(['run', '-i', '--rm', IMG, 'sh', '-c', 'cat; echo end'], { input: 'piped\n' }), 'piped\nend\n');
+    const id = String(jsonOf(await api('POST', '/containers/create?name=framed', JSON.stringify({ Image: IMG, Cmd: ['sh', '-c', 'echo one; echo two >&2'] }))).Id);
+    const waiting = api('POST', `/containers/${id}/wait?condition=next-exit`);
+    assert.equal((await api('POST', `/containers/${id}/start`)).status, 204);
+    assert.deepEqual(jsonOf(await waiting), { StatusCode: 0, Error: null });
+    assert.equal((await api('POST', `/containers/${id}/start`)).status, 204, 'a stopped container starts again');
+    await api('POST', `/containers/${id}/wait`);
+    const logs = await api('GET', `/containers/${id}/logs?stdout=1&stderr=1&tail=2`);
+    assert.equal(logs.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
+    assert.deepEqual(demux(logs.body), [{ stream: 1, text: 'one\n' }, { stream: 2, text: 'two\n' }]);
+    assert.deepEqual(demux((await api('GET', `/containers/${id}/logs?stderr=1`)).body).map((f) => f.text), ['two\n', 'two\n']);
+    assert.equal((await api('POST', `/containers/${id}/stop`)).status, 304);
+    assert.equal((await api('POST', `/containers/${id}/wait?condition=bogus`)).status, 400);
+    const removed = api('POST', `/containers/${id}/wait?condition=removed`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await api('DELETE', `/containers/${id}`)).status, 204);
+    assert.equal(jsonOf(await removed).StatusCode, 0);
+  });
+
+  test('cp in and out (archive PUT/GET/HEAD)', async () => {
+    await dockerOk(['run', '-d', '--name', 'files', IMG, 'sh', '-c', 'mkdir /tmp; exec sleep 300']);
+    const src = join(work, 'note.txt');
+    writeFileSync(src, 'a note\n');
+    await dockerOk(['cp', src, 'files:/tmp/']);
+    assert.equal(await dockerOk(['exec', 'files', 'cat', '/tmp/note.txt']), 'a note\n');
+    const back = join(work, 'back.txt');
+    await dockerOk(['cp', 'files:/tmp/note.txt', back]);
+    assert.equal(readFileSync(back, 'utf8'), 'a note\n');
+    const head = await api('HEAD', '/containers/files/archive?path=/tmp/note.txt');
+    assert.equal(head.status, 200);
+    const stat = JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString()) as { name: string; size: number };
+    assert.equal(stat.name, 'note.txt');
+    assert.equal(stat.size, 7);
+    assert.equal((await api('HEAD', '/containers/files/archive?path=/nope')).status, 404);
+    await dockerOk(['rm', '-f', 'files']);
+  });
+
+  test('events: what the API did, filtered, between since and until', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await dockerOk(['run', '--rm', '--name', 'evented', IMG, 'true']);
+    const out = await dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=evented', '--format', '{{.Action}}']);
+    assert.deepEqual(out.trim().split('\n'), ['create', 'start', 'die', 'destroy']);
+  });
+});
+
+describe('images, networks, volumes with the docker CLI', () => {
+  test('push, rmi, pull from a registry; images, tag, history', async () => {
+    const ref = `${reg.host}/api/box:1`;
+    await dockerOk(['tag', IMG, ref]);
+    const pushed = await dockerOk(['push', ref]);
+    assert.match(pushed, /1: digest: sha256:[0-9a-f]{64} size: \d+/);
+    await dockerOk(['rmi', ref]);
+    assert.equal((await sb.run(['inspect', ref])).code, 1);
+    const pulled = await dockerOk(['pull', ref]);
+    assert.match(pulled, /Status: (Downloaded newer image|Image is up to date) for /);
+    assert.match(await dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}']), new RegExp(`^${reg.host}/api/box:1$`, 'm'));
+    assert.match(await dockerOk(['history', ref]), /IMAGE/);
+    const missing = await docker(['pull', `${reg.host}/api/none:1`]);
+    assert.notEqual(missing.code, 0);
+    await dockerOk(['rmi', ref]);
+  });
+
+  test('network create/ls/inspect/rm and volume create/ls/rm', async () => {
+    const id = (await dockerOk(['network', 'create', 'apinet'])).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const names = (await dockerOk(['network', 'ls', '--format', '{{.Name}}'])).trim().split('\n');
+    for (const n of ['apinet', 'bridge', 'host', 'none']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);
+    assert.equal((await dockerOk(['network', 'inspect', '-f', '{{.Driver}}', 'apinet'])).trim(), 'bridge');
+    assert.equal((await docker(['network', 'create', 'apinet'])).code, 1);
+    await dockerOk(['network', 'rm', 'apinet']);
+    assert.equal((await dockerOk(['volume', 'create', 'apivol'])).trim(), 'apivol');
+    assert.match(await dockerOk(['volume', 'ls', '--format', '{{.Name}}']), /^apivol$/m);
+    assert.equal(await dockerOk(['run', '--rm', '-v', 'apivol:/data', IMG, 'sh', '-c', 'echo kept > /data/f']), '');
+    assert.equal(await dockerOk(['run', '--rm', '-v', 'apivol:/data', IMG, 'cat', '/data/f']), 'kept\n');
+    await dockerOk(['volume', 'rm', 'apivol']);
+    assert.equal((await docker(['volume', 'inspect', 'apivol'])).code, 1);
+  });
+});
+
+describe('dockerode', () => {
+  test('list, create, start, wait, logs, exec, remove through the SDK', async () => {
+    const d = new Docker({ socketPath: sock });
+    assert.equal((await d.ping()).toString(), 'OK');
+    const images = await d.listImages();
+    assert.ok(images.some((i) => i.RepoTags?.includes(IMG)));
+    const c = await d.createContainer({ Image: IMG, Cmd: ['sh', '-c', 'echo from-sdk; sleep 30'], name: 'sdk', Labels: { via: 'dockerode' } });
+    await c.start();
+    const listed = await d.listContainers({ filters: { label: ['via=dockerode'] } });
+    assert.deepEqual(listed.map((x) => x.Names[0]), ['/sdk']);
+    assert.equal(listed[0].State, 'running');
+    const ex = await c.exec({ Cmd: ['sh', '-c', 'echo exec-out; exit 2'], AttachStdout: true, AttachStderr: true });
+    const stream = await ex.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    stream.on('data', (b: Buffer) => chunks.push(b));
+    await new Promise((r) => stream.on('end', r));
+    assert.deepEqual(demux(Buffer.concat(chunks)), [{ stream: 1, text: 'exec-out\n' }]);
+    assert.equal((await ex.inspect()).ExitCode, 2);
+    const logs = (await c.logs({ stdout: true, follow: false })) as unknown as Buffer;
+    assert.deepEqual(demux(logs).map((f) => f.text), ['from-sdk\n']);
+    await c.kill();
+    assert.equal((await c.wait()).StatusCode, 137);
+    const info = await c.inspect();
+    assert.equal(info.State.Status, 'exited');
+    await c.remove();
+    await assert.rejects(c.inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+    await d.createVolume({ Name: 'sdkvol', Labels: { a: 'b' } });
+    assert.deepEqual((await d.getVolume('sdkvol').inspect()).Labels, { a: 'b' });
+    await d.getVolume('sdkvol').remove();
+  });
+});

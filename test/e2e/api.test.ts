@@ -130,6 +130,21 @@ describe('the service', () => {
     assert.ok(existsSync(sock), 'the refused service left the socket alone');
   });
 
+  test('socket activation: a listening fd passed as systemd does (LISTEN_FDS, fd 3); --time idles out', async () => {
+    const activated = join(sb.dir, 'activated.sock');
+    const child = spawn('systemd-socket-activate', ['-l', activated, BERTH, '--root', sb.root, '--runroot', sb.runroot, 'system', 'service', '--time', '1'], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 100 && !existsSync(activated); i++) await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    const out = await docker(['version', '--format', '{{.Server.APIVersion}}'], { env: { DOCKER_HOST: `unix://${activated}` } });
+    assert.equal(out.stdout.trim(), '1.47', out.stderr + err);
+    assert.equal(await exited, 0, err);
+    assert.ok(Date.now() - t0 >= 1000, 'it stayed up for the idle time');
+    rmSync(activated, { force: true });
+  });
+
   test('_ping and /version as dockerd answers them, on unversioned and /v1.xx paths', async () => {
     for (const method of ['GET', 'HEAD']) {
       const r = await api(method, '/_ping');

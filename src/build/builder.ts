@@ -509,7 +509,7 @@ export class Builder {
    */
   private async cached(run: StageRun, ins: Instruction, payload: unknown, visible: boolean, work: (s: State, vertex?: { id: number }) => Promise<{ createdBy: string; empty: boolean; layer?: { desc: Descriptor; diffId: string } }>): Promise<void> {
     const key = hash(run.state.key, ins.keyword, payload);
-    const v = visible ? this.vertex(`${this.prefix(run)} ${ins.keyword} ${ins.args.split('\n')[0]}`) : undefined;
+    const v = visible ? this.vertex(`${this.prefix(run)} ${ins.text}`) : undefined;
     if (!this.opts.noCache) {
       const hit = this.cache.get(key);
       if (hit && hit.layers.every((l) => this.ctx.content.has(l.digest)) && chainIds(hit.config.rootfs.diff_ids).every((ch) => this.ctx.snapshots.has(ch))) {
@@ -805,7 +805,7 @@ export class Builder {
       }
       const docs = heredocs.map((h) => ({ name: h.name, content: h.expand ? expandHeredoc(h.content, vars, { escape: this.escape }) : h.content }));
       const payload = [sourceKey, docs, dest, chown, chmod, isAdd];
-      const shown = `${ins.keyword} ${ins.args.split('\n')[0]}`;
+      const shown = ins.text;
       await this.cached(run, ins, payload, true, async (s) => {
         const fs = await StepFs.open(this.ctx, s.config.rootfs.diff_ids);
         try {

@@ -74,7 +74,7 @@ export class IgnoreMatcher {
     for (let i = 1; i < parts.length; i++) parents.push(parts.slice(0, i).join('/'));
     let matched = false;
     for (const p of this.patterns) {
-      if (p.exclusion === !matched) {
+      if (p.exclusion === matched) {
         // Only a pattern that could change the answer needs testing.
         if (p.re.test(rel) || parents.some((d) => p.re.test(d))) matched = !p.exclusion;
       }

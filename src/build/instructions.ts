@@ -33,6 +33,8 @@ export interface Instruction {
   line: number;
   endLine: number;
   original: string;
+  /** keyword and arguments with flags, on one line: how progress and history show it */
+  text: string;
 }
 
 export interface Stage {
@@ -84,7 +86,7 @@ function toInstruction(raw: RawInstruction): Instruction {
   if (!KEYWORDS.has(raw.keyword)) throw new DockerfileError(`unknown instruction: ${raw.keyword}`, raw.line);
   const { flags, rest } = parseFlags(raw);
   const json = ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'COPY', 'ADD', 'VOLUME'].includes(raw.keyword) ? parseJsonForm(rest) : undefined;
-  const ins: Instruction = { keyword: raw.keyword, args: rest, flags, json, heredocs: raw.heredocs, line: raw.line, endLine: raw.endLine, original: raw.original };
+  const ins: Instruction = { keyword: raw.keyword, args: rest, flags, json, heredocs: raw.heredocs, line: raw.line, endLine: raw.endLine, original: raw.original, text: `${raw.keyword} ${raw.args.split('\n')[0]}` };
   check(ins);
   return ins;
 }

@@ -8,7 +8,7 @@ import type { Router } from '../router.js';
 import { hijack } from '../stream.js';
 import { ContainerService } from '../../engine/containers.js';
 import { DetachKeys, parseDetachKeys } from '../../engine/attach.js';
-import { conflict, invalid, notFound } from '../../errors.js';
+import { conflict, invalid, notFound, notImplemented } from '../../errors.js';
 import type { EngineContext } from '../../engine/context.js';
 
 interface ExecRecord {
@@ -29,6 +29,8 @@ interface ExecRecord {
   ExitCode: number | null;
   Pid: number;
 }
+
+const TTY_EXEC = 'exec with a terminal (-t) is not supported by berth system service yet: exec without -t, or use `berth exec -it`';
 
 function dir(engine: EngineContext): string {
   const d = join(engine.config.runroot, 'execs');
@@ -101,6 +103,7 @@ async function create(r: ApiRequest): Promise<void> {
     Pid: 0,
   };
   if (e.DetachKeys) parseDetachKeys(e.DetachKeys);
+  if (e.Tty) throw notImplemented(TTY_EXEC);
   save(r.engine, e);
   json(r, 201, { Id: e.ID });
 }
@@ -111,6 +114,9 @@ async function start(r: ApiRequest): Promise<void> {
   if (e.Started) throw conflict(`exec ${e.ID} has already been started`);
   const detach = body.Detach === true;
   const tty = typeof body.Tty === 'boolean' ? body.Tty : e.Tty;
+  // `runtime exec --tty` in the foreground needs a terminal of its own; through conmon's exec
+  // session (attach socket, resize FIFO) is the way, not built yet.
+  if (tty) throw notImplemented(TTY_EXEC);
   const svc = new ContainerService(r.engine);
   const { child, exit } = await svc.spawnExec(e.ContainerID, { cmd: e.Cmd, env: e.Env, user: e.User || undefined, workdir: e.WorkingDir || undefined, tty, privileged: e.Privileged });
   e.Started = true;

@@ -157,8 +157,8 @@ export function snippet(file: string, lines: string[], from: number, to = from):
   const out = [`${file}:${from === to ? from : `${from}-${to}`}`, '--------------------'];
   const lo = Math.max(1, from - 2);
   const hi = Math.min(lines.length, to + 2);
-  const width = String(hi).length + 2;
-  for (let n = lo; n <= hi; n++) out.push(`${String(n).padStart(width)} | ${n >= from && n <= to ? '>>> ' : ''}${lines[n - 1]}`);
+  const width = Math.max(4, String(hi).length + 1);
+  for (let n = lo; n <= hi; n++) out.push(`${String(n).padStart(width)} | ${n >= from && n <= to ? '>>> ' : '    '}${lines[n - 1]}`.trimEnd());
   out.push('--------------------');
   return out.join('\n');
 }

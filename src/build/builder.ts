@@ -3,29 +3,30 @@
 // Every step is keyed by its parent's key, the instruction and the content it reads; a hit
 // replays the step's recorded result (config and layers) without doing its work.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { EngineContext } from '../engine/context.js';
-import { BerthError } from '../errors.js';
-import type { Descriptor } from '../images/content-store.js';
-import { sha256 } from '../images/content-store.js';
+import { sha256, type Descriptor } from '../images/content-store.js';
 import { formatPlatform, hostPlatform, MediaType, type ContainerConfig, type ImageConfig, type Manifest, type Platform } from '../images/manifest.js';
 import { storeLocalImage } from '../images/local-store.js';
 import { familiarReference, formatReference, parseReference } from '../images/reference.js';
 import { resolveInRoot } from '../containers/copy.js';
 import { resolveUser } from '../containers/user.js';
-import type { Mount } from '../containers/model.js';
 import { parseGoDuration } from '../containers/health.js';
 import { Lease } from '../storage/gc.js';
 import { chainIds } from '../storage/snapshots.js';
-import { parseDockerfile, DockerfileError, isHeredocToken, snippet } from './dockerfile.js';
+import { parseDockerfile, DockerfileError } from './dockerfile.js';
 import { parseTrigger, toStages, type Dockerfile, type Instruction, type Stage } from './instructions.js';
-import { expandHeredoc, expandWord, expandWords, splitRaw, SubstitutionError, type Vars } from './shell-lex.js';
-import { BuildInputError, type BuildContext } from './context.js';
-import { copyInto, CopyError, RootWriter, walkTree, type Owner, type SourceItem } from './copy-files.js';
-import { StepFs, readOnlyView, removeStubs } from './layer.js';
-import { BuildNetwork, missingTargets, parseNetworkMode, runStep } from './sandbox.js';
+import { expandWord, expandWords, splitRaw, type Vars } from './shell-lex.js';
+import type { BuildContext } from './context.js';
+import { StepFs } from './layer.js';
+import { BuildNetwork } from './sandbox.js';
 import { BuildCache } from './cache.js';
+import { prepareRun, PROXY_ARGS, csv } from './run-instruction.js';
+import { prepareCopy } from './copy-instruction.js';
+import { BuildError, containerConfig as cfg, type PreparedStep, type State, type StepEnv } from './step.js';
+
+export { BuildError };
 
 export type BuildEvent =
   | { type: 'vertex'; id: number; name: string }
@@ -56,30 +57,6 @@ export interface BuildResult {
   tags: string[];
 }
 
-/** A failed build: the message, and the Dockerfile lines to show with it. */
-export class BuildError extends BerthError {
-  constructor(
-    message: string,
-    readonly location?: { file: string; lines: string[]; from: number; to: number },
-  ) {
-    super('invalid-argument', message);
-  }
-
-  /** BuildKit's report: the lines around the failing instruction, then the error. */
-  report(): string {
-    return (this.location ? snippet(this.location.file, this.location.lines, this.location.from, this.location.to) + '\n' : '') + `ERROR: failed to build: ${this.message}`;
-  }
-}
-
-const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
-const RUNTIME_MOUNTS = ['/proc', '/dev', '/sys', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf'];
-
-interface State {
-  config: ImageConfig;
-  layers: Descriptor[];
-  key: string;
-}
-
 /** What a stage knows while it runs: its state, its variables, and what ARG and ENV set. */
 interface StageRun {
   stage: Stage;
@@ -97,10 +74,6 @@ function clone<T>(v: T): T {
 
 function hash(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
-
-function cfg(s: State): ContainerConfig {
-  return (s.config.config ??= {});
 }
 
 function envMap(env: string[] | undefined): Map<string, string> {
@@ -133,20 +106,6 @@ function pairs(i: Instruction, escape: string, vars: Vars, used: Set<string>): A
     if (eq <= 0) throw new DockerfileError(`${i.keyword} expects key=value pairs, got "${w}"`, i.line);
     return [ex(w.slice(0, eq)), ex(w.slice(eq + 1))];
   });
-}
-
-function csv(v: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const part of v.split(',')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    m.set((eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase(), eq < 0 ? 'true' : part.slice(eq + 1));
-  }
-  return m;
-}
-
-function truthy(v: string | undefined): boolean {
-  return v !== undefined && v !== 'false' && v !== '0';
 }
 
 export class Builder {
@@ -227,9 +186,21 @@ export class Builder {
     }
   }
 
+  /** Global scope: the platform args BuildKit predefines, then the ARGs before the first FROM. */
   private metaVars(): Vars {
-    const m = new Map<string, string>();
+    const m = this.platformArgs();
     for (const [k, v] of this.metaArgs) if (v !== undefined) m.set(k, v);
+    return m;
+  }
+
+  private platformArgs(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [prefix, p] of [['TARGET', this.platform], ['BUILD', hostPlatform()]] as const) {
+      m.set(`${prefix}PLATFORM`, formatPlatform(p));
+      m.set(`${prefix}OS`, p.os);
+      m.set(`${prefix}ARCH`, p.architecture);
+      m.set(`${prefix}VARIANT`, p.variant ?? '');
+    }
     return m;
   }
 
@@ -333,7 +304,7 @@ export class Builder {
       this.usedArgs.add(name);
       const given = this.opts.buildArgs.get(name);
       // A stage's bare `ARG NAME` takes the global value (meta arg) when there is one.
-      scope.set(name, given ?? def ?? (scope === this.metaArgs ? undefined : this.metaArgs.get(name)));
+      scope.set(name, given ?? def ?? (scope === this.metaArgs ? undefined : this.metaArgs.get(name)) ?? this.platformArgs().get(name));
     }
   }
 
@@ -344,7 +315,7 @@ export class Builder {
     const base = expandWord(stage.base, this.metaVars(), { escape: this.escape, used: this.usedArgs });
     const platformFlag = stage.from.flags.get('platform');
     if (platformFlag) {
-      const want = expandWord(platformFlag, new Map([...this.metaVars(), ['TARGETPLATFORM', formatPlatform(this.platform)], ['BUILDPLATFORM', formatPlatform(hostPlatform())]]), { escape: this.escape });
+      const want = expandWord(platformFlag, this.metaVars(), { escape: this.escape });
       const host = hostPlatform();
       const [os, arch] = want.split('/');
       if (os !== host.os || (arch && arch !== host.architecture)) throw new BuildError(`FROM --platform=${want}: this host is ${formatPlatform(host)} and has no emulation for it`);
@@ -401,10 +372,10 @@ export class Builder {
 
   private async step(run: StageRun, ins: Instruction): Promise<void> {
     const c = () => cfg(run.state);
-    const meta = (payload: unknown, apply: (s: State) => void, createdBy = `${ins.keyword} ${ins.args}`) =>
+    const meta = (payload: unknown, apply: (s: State) => void, createdBy = ins.text) =>
       this.cached(run, ins, payload, false, async (s) => {
         apply(s);
-        return { createdBy, empty: true };
+        return { createdBy };
       });
     switch (ins.keyword) {
       case 'ARG':
@@ -463,10 +434,10 @@ export class Builder {
       case 'WORKDIR':
         return this.workdir(run, ins);
       case 'RUN':
-        return this.runInstruction(run, ins);
+        return this.work(run, ins, prepareRun);
       case 'COPY':
       case 'ADD':
-        return this.copy(run, ins);
+        return this.work(run, ins, prepareCopy);
       default:
         throw new DockerfileError(`unknown instruction: ${ins.keyword}`, ins.line);
     }
@@ -507,7 +478,7 @@ export class Builder {
    * Run a step through the cache: a hit replays the recorded state; a miss runs `work` on a
    * copy of the state (which may add one layer) and records the result.
    */
-  private async cached(run: StageRun, ins: Instruction, payload: unknown, visible: boolean, work: (s: State, vertex?: { id: number }) => Promise<{ createdBy: string; empty: boolean; layer?: { desc: Descriptor; diffId: string } }>): Promise<void> {
+  private async cached(run: StageRun, ins: Instruction, payload: unknown, visible: boolean, work: PreparedStep['work']): Promise<void> {
     const key = hash(run.state.key, ins.keyword, payload);
     const v = visible ? this.vertex(`${this.prefix(run)} ${ins.text}`) : undefined;
     if (!this.opts.noCache) {
@@ -524,7 +495,7 @@ export class Builder {
     }
     const next: State = { config: clone(run.state.config), layers: [...run.state.layers], key };
     try {
-      const r = await work(next, v);
+      const r = await work(next, (data) => v && this.opts.onEvent({ type: 'output', id: v.id, data }));
       const now = new Date().toISOString();
       if (r.layer) {
         this.protect([...next.config.rootfs.diff_ids, r.layer.diffId], [r.layer.desc]);
@@ -564,301 +535,34 @@ export class Builder {
         throw e;
       }
       const layer = await fs.commit();
-      return { createdBy: `WORKDIR ${dir}`, empty: !layer, layer };
+      return { createdBy: `WORKDIR ${dir}`, layer };
     });
   }
 
-  // ------------------------------------------------------------------ RUN
-
-  private async runInstruction(run: StageRun, ins: Instruction): Promise<void> {
-    const shell = cfg(run.state).Shell ?? ['/bin/sh', '-c'];
-    let argv: string[];
-    let heredocFile: { name: string; content: string } | undefined;
-    if (ins.json) argv = ins.json;
-    else if (ins.heredocs.length === 1 && isHeredocToken(ins.args.trim())) {
-      const h = ins.heredocs[0];
-      if (h.content.startsWith('#!')) {
-        heredocFile = { name: h.name, content: h.content };
-        argv = [`/dev/pipes/${h.name}`];
-      } else argv = [...shell, h.content];
-    } else if (ins.heredocs.length) {
-      argv = [...shell, [ins.args, ...ins.heredocs.map((h) => `${h.content}${h.name}`)].join('\n')];
-    } else argv = [...shell, ins.args];
-
-    // Build args in scope reach the command's environment (ENV wins); proxy args stay out of the key.
-    const env = envMap(cfg(run.state).Env);
-    const argEnv: string[] = [];
-    for (const [k, v] of run.args) if (v !== undefined && !env.has(k)) argEnv.push(`${k}=${v}`);
-    const proxyEnv = [...this.opts.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !run.args.has(k)).map(([k, v]) => `${k}=${v}`);
-    const network = parseNetworkMode(ins.flags.get('network') ?? this.opts.network, 'RUN --network');
-    const security = ins.flags.get('security');
-    if (security && security !== 'sandbox') throw new BuildError(`RUN --security=${security} is not allowed: berth runs build steps sandboxed`);
-    const mounts = await this.runMounts(run, ins);
-    const payload = [argv, argEnv, network, mounts.map((m) => m.key), heredocFile];
-    const createdBy = `RUN ${argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ` : ''}${argv.join(' ')} # buildkit`;
-    try {
-      await this.cached(run, ins, payload, true, async (s, vertex) => {
-        const fs = await StepFs.open(this.ctx, s.config.rootfs.diff_ids);
-        try {
-          const bundle = fs.scratch('bundle');
-          const list: Mount[] = [];
-          for (const m of mounts) list.push(await m.mount(fs));
-          if (heredocFile) {
-            const f = join(fs.scratch('heredoc'), heredocFile.name);
-            writeFileSync(f, heredocFile.content, { mode: 0o755 });
-            list.push({ Type: 'bind', Source: f, Target: `/dev/pipes/${heredocFile.name}`, ReadOnly: true });
-          }
-          const created = missingTargets(fs.rootfs, [...RUNTIME_MOUNTS, ...list.map((m) => m.Target), cfg(s).WorkingDir || '/']).filter((t) => t !== posix.normalize((cfg(s).WorkingDir || '/').replace(/^\//, '')));
-          const tail: Buffer[] = [];
-          let tailBytes = 0;
-          const code = await runStep(this.ctx, {
-            rootfs: fs.rootfs, bundle, args: argv, env: [...(cfg(s).Env ?? []), ...argEnv, ...proxyEnv], user: cfg(s).User ?? '', workdir: cfg(s).WorkingDir || '/',
-            mounts: list, network, net: this.net,
-            onOutput: (d) => {
-              tail.push(d);
-              tailBytes += d.length;
-              while (tailBytes > 8192 && tail.length > 1) tailBytes -= tail.shift()!.length;
-              if (vertex) this.opts.onEvent({ type: 'output', id: vertex.id, data: d });
-            },
-          });
-          await fs.unmount();
-          if (code !== 0) throw new BuildError(`process "${argv.join(' ')}" did not complete successfully: exit code: ${code}`);
-          removeStubs(fs.upper, created);
-          const layer = await fs.commit();
-          return { createdBy, empty: !layer, layer };
-        } catch (e) {
-          await fs.unmount().catch(() => undefined);
-          fs.discard();
-          throw e;
-        }
-      });
-    } finally {
-      for (const m of mounts) await m.release();
-    }
-  }
-
-  /** RUN --mount: cache, bind (context or another stage), secret, tmpfs. */
-  private async runMounts(run: StageRun, ins: Instruction): Promise<Array<{ key: unknown; mount: (fs: StepFs) => Promise<Mount>; release: () => Promise<void> }>> {
-    const out: Array<{ key: unknown; mount: (fs: StepFs) => Promise<Mount>; release: () => Promise<void> }> = [];
-    for (const spec of ins.flags.all('mount')) {
-      const o = csv(this.expand(run, spec));
-      const type = o.get('type') ?? 'bind';
-      const target = o.get('target') ?? o.get('dst') ?? o.get('destination');
-      const readonly = truthy(o.get('readonly') ?? o.get('ro'));
-      const abs = (t: string) => posix.resolve(cfg(run.state).WorkingDir || '/', t);
-      switch (type) {
-        case 'cache': {
-          if (!target) throw new BuildError('RUN --mount=type=cache needs a target');
-          const id = o.get('id') ?? abs(target);
-          const dir = join(this.ctx.config.root, 'build', 'cache-mounts', hash(id).slice(0, 32));
-          const uid = Number(o.get('uid') ?? 0);
-          const gid = Number(o.get('gid') ?? 0);
-          const mode = parseInt(o.get('mode') ?? '755', 8);
-          out.push({
-            key: ['cache', id, abs(target)],
-            mount: async () => {
-              if (!existsSync(dir)) {
-                mkdirSync(dir, { recursive: true, mode });
-                chownSync(dir, uid, gid);
-              }
-              return { Type: 'bind', Source: dir, Target: abs(target), ReadOnly: readonly };
-            },
-            release: async () => undefined,
-          });
-          break;
-        }
-        case 'tmpfs': {
-          if (!target) throw new BuildError('RUN --mount=type=tmpfs needs a target');
-          const size = o.get('size');
-          out.push({ key: ['tmpfs', abs(target), size], mount: async () => ({ Type: 'tmpfs', Source: 'tmpfs', Target: abs(target), ReadOnly: false, Options: size ? [`size=${size}`] : [] }), release: async () => undefined });
-          break;
-        }
-        case 'secret': {
-          const id = o.get('id') ?? (target ? posix.basename(target) : undefined);
-          if (!id) throw new BuildError('RUN --mount=type=secret needs an id or a target');
-          const dest = target ? abs(target) : `/run/secrets/${id}`;
-          const src = this.opts.secrets.get(id);
-          if (!src) {
-            if (truthy(o.get('required'))) throw new BuildError(`secret ${id} not found: pass it with --secret id=${id},src=FILE`);
-            break;
-          }
-          const mode = parseInt(o.get('mode') ?? '400', 8);
-          const uid = Number(o.get('uid') ?? 0);
-          const gid = Number(o.get('gid') ?? 0);
-          // The secret's content is not part of the key: changing a secret does not rerun the step.
-          out.push({
-            key: ['secret', id, dest, mode, uid, gid],
-            mount: async (fs) => {
-              const f = join(fs.scratch('secrets'), id);
-              if (src.file) copyFileSync(src.file, f);
-              else writeFileSync(f, src.value ?? '', { mode: 0o600 });
-              chmodSync(f, mode);
-              chownSync(f, uid, gid);
-              return { Type: 'bind', Source: f, Target: dest, ReadOnly: true };
-            },
-            release: async () => undefined,
-          });
-          break;
-        }
-        case 'bind': {
-          if (!target) throw new BuildError('RUN --mount=type=bind needs a target');
-          const from = o.get('from');
-          const source = o.get('source') ?? o.get('src') ?? '/';
-          let view: { path: string; release: () => Promise<void> } | undefined;
-          let key: unknown;
-          if (from) {
-            const st = await this.sourceState(run, from);
-            view = await readOnlyView(this.ctx, st.config.rootfs.diff_ids);
-            key = ['bind', st.key, source, abs(target), readonly];
-          } else {
-            const rels = this.opts.context.match(source);
-            key = ['bind', this.opts.context.digest(rels), source, abs(target), readonly];
-          }
-          const root = view?.path ?? this.opts.context.dir;
-          out.push({
-            key,
-            mount: async (fs) => {
-              let src = view ? resolveInRoot(root, source, true) : join(root, source.replace(/^\/+/, ''));
-              if (!readonly && truthy(o.get('rw') ?? o.get('readwrite'))) {
-                // Writes to a read-write bind are thrown away after the step: give it a copy.
-                const copy = join(fs.scratch('rw-binds'), String(out.length));
-                cpSync(src, copy, { recursive: true, verbatimSymlinks: true });
-                src = copy;
-                return { Type: 'bind', Source: src, Target: abs(target), ReadOnly: false };
-              }
-              return { Type: 'bind', Source: src, Target: abs(target), ReadOnly: true };
-            },
-            release: async () => {
-              await view?.release();
-            },
-          });
-          break;
-        }
-        case 'ssh':
-          throw new BuildError('RUN --mount=type=ssh is not supported by berth yet');
-        default:
-          throw new BuildError(`RUN --mount: unknown mount type "${type}"`);
-      }
-    }
-    return out;
-  }
-
   /** The state a --from names: an earlier stage, or an image. */
-  private async sourceState(run: StageRun, from: string): Promise<State> {
-    const name = this.expand(run, from);
+  private async sourceState(run: StageRun, name: string): Promise<State> {
     const st = this.stageRef(name, run.stage.index);
     if (st) return this.stageState(st);
     if (/^\d+$/.test(name)) throw new BuildError(`invalid from flag value ${name}: refers to the current or a later stage`);
     return this.imageState(name);
   }
 
-  // ------------------------------------------------------------------ COPY / ADD
-
-  private async copy(run: StageRun, ins: Instruction): Promise<void> {
-    const isAdd = ins.keyword === 'ADD';
-    const vars = this.vars(run);
-    const words = ins.json ?? expandWords(ins.args, vars, { escape: this.escape, used: this.usedArgs });
-    const heredocNames = new Set(ins.heredocs.map((h) => h.name));
-    const srcWords = words.slice(0, -1).filter((w) => !(isHeredocToken(w) && heredocNames.has(isHeredocToken(w)!)));
-    const heredocs = ins.json ? [] : ins.heredocs;
-    const destWord = words[words.length - 1];
-    const workdir = cfg(run.state).WorkingDir || '/';
-    const dest = (destWord.startsWith('/') ? destWord : posix.join(workdir, destWord)) + (destWord.endsWith('/') || destWord === '.' ? '/' : '');
-    const chownFlag = ins.flags.get('chown');
-    const chmodFlag = ins.flags.get('chmod');
-    const chown = chownFlag ? this.expand(run, chownFlag) : undefined;
-    let chmod: number | undefined;
-    if (chmodFlag) {
-      const m = this.expand(run, chmodFlag);
-      if (!/^[0-7]{3,4}$/.test(m)) throw new BuildError(`invalid chmod value "${m}": use an octal mode such as 0755`);
-      chmod = parseInt(m, 8);
-    }
-    const fromFlag = ins.flags.get('from');
-    if (fromFlag && isAdd) throw new DockerfileError('ADD does not take --from; use COPY --from', ins.line);
-
-    // What the step reads, and its key.
-    let sourceKey: unknown;
-    let view: { path: string; release: () => Promise<void> } | undefined;
-    let contextRels: string[] = [];
-    const urls: Array<{ url: string; file: string; digest: string; name: string; mtime?: Date }> = [];
-    let fromPaths: string[] = [];
-    let multiple = srcWords.length + heredocs.length > 1;
-    try {
-      if (fromFlag) {
-        const st = await this.sourceState(run, fromFlag);
-        view = await readOnlyView(this.ctx, st.config.rootfs.diff_ids);
-        fromPaths = srcWords.flatMap((p) => globIn(view!.path, p));
-        if (srcWords.some((p) => /[*?[]/.test(p))) multiple = true;
-        sourceKey = ['from', st.key, srcWords];
-      } else {
-        for (const w of srcWords) {
-          if (isAdd && /^https?:\/\//.test(w)) urls.push(await this.download(w, ins.flags.get('checksum')));
-          else {
-            if (/^[a-z]+:\/\//.test(w) || w.startsWith('git@')) throw new BuildError(`${ins.keyword} ${w}: only http(s) URLs are supported${isAdd ? '' : ' by ADD; COPY takes local paths'}`);
-            const rels = this.opts.context.match(w);
-            if (/[*?[]/.test(w)) multiple = true;
-            contextRels.push(...rels);
-          }
-        }
-        contextRels = [...new Set(contextRels)];
-        sourceKey = ['context', contextRels, this.opts.context.digest(contextRels), urls.map((u) => [u.url, u.digest])];
-      }
-      const docs = heredocs.map((h) => ({ name: h.name, content: h.expand ? expandHeredoc(h.content, vars, { escape: this.escape }) : h.content }));
-      const payload = [sourceKey, docs, dest, chown, chmod, isAdd];
-      const shown = ins.text;
-      await this.cached(run, ins, payload, true, async (s) => {
-        const fs = await StepFs.open(this.ctx, s.config.rootfs.diff_ids);
-        try {
-          let owner: Owner | undefined;
-          if (chown) owner = resolveOwner(fs.rootfs, chown);
-          const items: SourceItem[] = [];
-          for (const rel of contextRels) {
-            const entries = this.opts.context.entries(rel);
-            items.push({ name: posix.basename(rel) || '.', abs: entries[0].abs, st: entries[0].st, children: entries.slice(1).map((e) => ({ ...e, rel: e.rel.slice(rel ? rel.length + 1 : 0) })) });
-          }
-          for (const p of fromPaths) {
-            const abs = resolveInRoot(view!.path, p, true);
-            const st = lstatSync(abs, { throwIfNoEntry: false });
-            if (!st) throw new BuildInputError(`"${p}": not found in the source stage or image`);
-            items.push({ name: posix.basename(p), abs, st, children: st.isDirectory() ? walkTree(abs) : [] });
-          }
-          await copyInto(fs.rootfs, { items, dest, multiple, owner, chmod, unpack: isAdd });
-          const w = new RootWriter(fs.rootfs, { owner, chmod });
-          const destDir = dest.endsWith('/') || multiple;
-          for (const u of urls) w.file(destDir ? posix.join(dest, u.name) : dest.replace(/\/$/, ''), readFileSync(u.file), chmod ?? 0o600, u.mtime);
-          for (const d of docs) w.file(destDir ? posix.join(dest, d.name) : dest.replace(/\/$/, ''), d.content, chmod ?? 0o644);
-          const layer = await fs.commit();
-          return { createdBy: `${shown} # buildkit`, empty: !layer, layer };
-        } catch (e) {
-          await fs.unmount().catch(() => undefined);
-          fs.discard();
-          throw e instanceof CopyError || e instanceof BuildInputError ? new BuildError(e.message) : e;
-        }
-      });
-    } catch (e) {
-      if (e instanceof BuildInputError || e instanceof SubstitutionError) throw new BuildError(`${ins.keyword}: ${e.message}`);
-      throw e;
-    } finally {
-      await view?.release();
-    }
+  private stepEnv(run: StageRun): StepEnv {
+    return {
+      ctx: this.ctx, context: this.opts.context, escape: this.escape, net: this.net, tmp: this.tmp, buildArgs: this.opts.buildArgs, secrets: this.opts.secrets,
+      network: this.opts.network, state: run.state, args: run.args, vars: this.vars(run), used: this.usedArgs,
+      sourceState: (name) => this.sourceState(run, name),
+    };
   }
 
-  private async download(url: string, checksum?: string): Promise<{ url: string; file: string; digest: string; name: string; mtime?: Date }> {
-    let res: Response;
+  /** RUN, COPY and ADD: prepare (what the step reads), then run through the cache. */
+  private async work(run: StageRun, ins: Instruction, prepare: (env: StepEnv, ins: Instruction) => Promise<PreparedStep>): Promise<void> {
+    const step = await prepare(this.stepEnv(run), ins);
     try {
-      res = await fetch(url, { redirect: 'follow' });
-    } catch (e) {
-      throw new BuildError(`ADD ${url}: ${(e as Error).message}`);
+      await this.cached(run, ins, step.payload, true, step.work);
+    } finally {
+      await step.release();
     }
-    if (!res.ok) throw new BuildError(`ADD ${url}: the server answered ${res.status} ${res.statusText}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    const digest = sha256(body);
-    if (checksum && checksum !== digest) throw new BuildError(`ADD ${url}: checksum mismatch: expected ${checksum}, got ${digest}`);
-    const file = join(this.tmp, `download-${digest.slice(7, 23)}`);
-    writeFileSync(file, body);
-    const lm = res.headers.get('last-modified');
-    const name = posix.basename(new URL(url).pathname) || 'index.html';
-    return { url, file, digest, name, mtime: lm ? new Date(lm) : undefined };
   }
 
   // ------------------------------------------------------------------ export
@@ -902,31 +606,4 @@ function exposed(w: string): string[] {
   if (hi < lo || hi > 65535) throw new BuildError(`EXPOSE: invalid port range "${w}"`);
   const proto = (m[3] ?? 'tcp').toLowerCase();
   return Array.from({ length: hi - lo + 1 }, (_, i) => `${lo + i}/${proto}`);
-}
-
-/** --chown=user[:group], names looked up in the image being built. */
-function resolveOwner(rootfs: string, spec: string): Owner {
-  const [u, g] = spec.split(':');
-  const user = resolveUser(rootfs, u);
-  if (g === undefined) return { uid: user.uid, gid: user.gid };
-  const group = resolveUser(rootfs, `${u}:${g}`);
-  return { uid: user.uid, gid: group.gid };
-}
-
-/** Paths under `root` matching a pattern whose last component may hold wildcards. */
-function globIn(root: string, pattern: string): string[] {
-  if (!/[*?[]/.test(pattern)) return [pattern];
-  const dir = posix.dirname(posix.normalize('/' + pattern));
-  const base = posix.basename(pattern);
-  const re = new RegExp('^' + base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
-  const abs = resolveInRoot(root, dir, true);
-  let names: string[] = [];
-  try {
-    names = readdirSync(abs);
-  } catch {
-    names = [];
-  }
-  const hits = names.filter((n) => re.test(n)).map((n) => posix.join(dir, n));
-  if (!hits.length) throw new BuildInputError(`no source files were specified by "${pattern}"`);
-  return hits;
 }

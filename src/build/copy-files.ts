@@ -24,6 +24,8 @@ export interface SourceItem {
   st: Stats;
   /** the entries below a directory, relative to it, parents first */
   children: Array<{ rel: string; abs: string; st: Stats }>;
+  /** COPY --parents: where under the destination it goes (its source path) */
+  target?: string;
 }
 
 export interface CopyPlan {
@@ -165,8 +167,13 @@ export async function copyInto(rootfs: string, plan: CopyPlan): Promise<void> {
   for (const item of plan.items) {
     if (item.st.isDirectory()) {
       // The directory's contents go in; the destination directory itself keeps what it had.
-      w.dir(dest);
-      for (const c of item.children) w.entry(posix.join(dest, c.rel), c);
+      const base = item.target ? posix.join(dest, item.target) : dest;
+      w.dir(base);
+      for (const c of item.children) w.entry(posix.join(base, c.rel), c);
+      continue;
+    }
+    if (item.target) {
+      w.entry(posix.join(dest, item.target), item);
       continue;
     }
     if (plan.unpack && item.st.isFile()) {

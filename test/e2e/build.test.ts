@@ -151,6 +151,31 @@ describe('instructions', () => {
     }
   });
 
+  test('COPY --exclude and --parents; platform args; FROM --platform=$BUILDPLATFORM', async () => {
+    const dir = context('copyflags', {
+      Dockerfile: [
+        'FROM --platform=$BUILDPLATFORM ' + IMG,
+        'ARG TARGETARCH',
+        'RUN echo "$TARGETARCH" > /arch',
+        'COPY --exclude=*.log --exclude=skip/ src/ /plain/',
+        'COPY --parents a/one.txt b/c/two.txt /kept/',
+        '',
+      ].join('\n'),
+      'src/app.txt': 'app',
+      'src/debug.log': 'log',
+      'src/skip/x.txt': 'x',
+      'src/keep/y.txt': 'y',
+      'a/one.txt': '1',
+      'b/c/two.txt': '2',
+    });
+    await ok(sb, ['build', '-q', '-t', 'flags:1', dir]);
+    const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch];
+    const out = await ok(sb, ['run', '--rm', 'flags:1', 'sh', '-c', 'cat /arch; cd /plain && find . | sort; cd /kept && find . -type f | sort']);
+    const [gotArch, ...rest] = out.trim().split('\n');
+    assert.equal(gotArch, arch);
+    assert.deepEqual(rest, ['.', './app.txt', './keep', './keep/y.txt', './a/one.txt', './b/c/two.txt']);
+  });
+
   test('FROM scratch: an image made of one static binary', async () => {
     const dir = context('scratch', { Dockerfile: 'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["echo", "from scratch"]\n' });
     writeFileSync(join(dir, 'busybox'), readFileSync(BUSYBOX_PATH), { mode: 0o755 });

@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { API_VERSION, MIN_API_VERSION, sendError, sendRawError, versionAtLeast, type ApiRequest, type UpgradedRequest } from './http.js';
 import { Router } from './router.js';
 import { systemRoutes } from './routes/system.js';
+import { buildRoutes } from './routes/build.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
@@ -27,6 +28,7 @@ export interface ApiServer {
 export function apiRouter(): Router {
   const r = new Router();
   systemRoutes(r);
+  buildRoutes(r);
   containerRoutes(r);
   execRoutes(r);
   imageRoutes(r);

@@ -169,7 +169,7 @@ describe('the service', () => {
     assert.equal(out.trim(), '1.47 linux');
   });
 
-  test('errors: bad JSON is 400 and creates nothing, unknown ids 404, conflicts 409, /build 501', async () => {
+  test('errors: bad JSON is 400 and creates nothing, unknown ids 404, conflicts 409', async () => {
     const before = (await ok(sb, ['ps', '-aq'])).trim();
     const bad = await api('POST', '/containers/create?name=broken', '{"Image": ');
     assert.equal(bad.status, 400);
@@ -187,7 +187,7 @@ describe('the service', () => {
     assert.equal(dup.status, 409);
     assert.match(String(jsonOf(dup).message), /already in use/);
     assert.equal((await api('DELETE', `/containers/${id}`)).status, 204);
-    assert.equal((await api('POST', '/build', '')).status, 501);
+    assert.equal((await api('POST', '/build?buildargs=%7Bnot', '')).status, 400);
     assert.equal((await api('GET', '/nothing/here')).status, 404);
   });
 });
@@ -317,6 +317,27 @@ describe('images, networks, volumes with the docker CLI', () => {
     const missing = await docker(['pull', `${reg.host}/api/none:1`]);
     assert.notEqual(missing.code, 0);
     await dockerOk(['rmi', ref]);
+  });
+
+  test('docker build (the classic POST /build): tags, build args, cache, errors with the Dockerfile line', async () => {
+    const ctx = join(work, 'build-ctx');
+    rmSync(ctx, { recursive: true, force: true });
+    (await import('node:fs')).mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${IMG}\nARG WORD=default\nCOPY msg.txt /msg.txt\nRUN echo "$WORD" >> /msg.txt\nCMD ["cat", "/msg.txt"]\n`);
+    writeFileSync(join(ctx, 'msg.txt'), 'from the context\n');
+    const env = { DOCKER_BUILDKIT: '0' };
+    const built = await docker(['build', '-t', 'api/built:1', '--build-arg', 'WORD=through-the-api', '--iidfile', join(work, 'iid'), ctx], { env });
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stdout, /Successfully built [0-9a-f]{12}\nSuccessfully tagged api\/built:1\n/);
+    assert.match(readFileSync(join(work, 'iid'), 'utf8'), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(await dockerOk(['run', '--rm', 'api/built:1']), 'from the context\nthrough-the-api\n');
+    const again = await docker(['build', '-q', '--build-arg', 'WORD=through-the-api', ctx], { env });
+    assert.equal(again.stdout.trim(), readFileSync(join(work, 'iid'), 'utf8'), 'a cached rebuild gives the same image');
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${IMG}\nRUN exit 5\n`);
+    const failed = await docker(['build', ctx], { env });
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr + failed.stdout, /Dockerfile:2[\s\S]*exit code: 5/);
+    await dockerOk(['rmi', 'api/built:1']);
   });
 
   test('network create/ls/inspect/rm and volume create/ls/rm', async () => {

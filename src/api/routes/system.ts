@@ -1,4 +1,4 @@
-// /_ping, /version, /info, /system/df, /events, /auth, and /build until the build engine is wired.
+// /_ping, /version, /info, /system/df, /events, /auth.
 import { arch, release } from 'node:os';
 import { API_VERSION, MIN_API_VERSION, filters, json, readJson, res, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
@@ -172,10 +172,6 @@ export function systemRoutes(router: Router): void {
     .get('/system/df', df)
     .get('/events', events)
     .post('/auth', auth)
-    .post('/build', () => {
-      throw notImplemented('POST /build is not available yet in berth system service (the build engine is being wired); build with `berth build` meanwhile');
-    })
-    .post('/build/prune', (r) => json(r, 200, { CachesDeleted: [], SpaceReclaimed: 0 }))
     .get('/images/search', () => {
       throw notImplemented('image search is not supported by berth');
     });

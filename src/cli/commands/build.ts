@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from '../command.js';
-import { BuildProgress, type ProgressMode } from '../build-progress.js';
+import { BuildProgress, type ProgressMode } from '../../build/progress.js';
 import { BuildService, type BuildRequest } from '../../engine/builds.js';
 import { BuildError } from '../../build/builder.js';
 import { invalid } from '../../errors.js';

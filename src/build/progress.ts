@@ -1,7 +1,7 @@
 // How `berth build` shows a build: BuildKit's plain log (`#3 [2/5] RUN ...`, the step's
 // output with its time offset, `#3 CACHED`, `#3 DONE 0.2s`), or a compact one line per step
 // for a terminal, which keeps a failing step's output to show with the error.
-import type { BuildEvent } from '../build/builder.js';
+import type { BuildEvent } from './builder.js';
 
 export type ProgressMode = 'plain' | 'tty' | 'quiet';
 

@@ -108,7 +108,9 @@ describe('instructions', () => {
         'COPY <<-EOT /etc/motd',
         '\tgreetings from ${STAGE_ARG}',
         '\tEOT',
-        'RUN rm /bin/wget && mkdir -p /made/deep',
+        'RUN mkdir -p /data/old && echo old > /data/old/file',
+        'RUN rm /bin/wget && mkdir -p /made/deep && rm -rf /data && mkdir /data && echo fresh > /data/only',
+        'COPY --from=test/busybox:1 /etc/passwd /from-image/passwd',
         '',
       ].join('\n'),
     });
@@ -117,8 +119,12 @@ describe('instructions', () => {
     const gone = await sb.run(['run', '--rm', 'run:1', 'ls', '/bin/wget']);
     assert.notEqual(gone.code, 0);
     const layers = JSON.parse(await inspect('run:1', '{{json .RootFS.Layers}}')) as string[];
-    const entries = lastLayerEntries(layers[layers.length - 1]);
+    const entries = lastLayerEntries(layers[layers.length - 2]);
     assert.ok(entries.includes('bin/.wh.wget'), entries.join(' '));
+    // A directory removed and made again is opaque: nothing below it in the lower layers shows.
+    assert.ok(entries.includes('data/.wh..wh..opq'), entries.join(' '));
+    assert.equal(await ok(sb, ['run', '--rm', 'run:1', 'ls', '/data']), 'only\n');
+    assert.match(await ok(sb, ['run', '--rm', 'run:1', 'cat', '/from-image/passwd']), /^root:x:0:0/);
     assert.ok(entries.includes('made/deep/'), entries.join(' '));
     // Nothing the runtime mounted (proc, dev, sys, /etc/hosts ...) becomes part of a layer.
     assert.ok(!entries.some((e) => /^(proc|sys|dev)\/?$|^etc\/(hosts|hostname|resolv\.conf)$/.test(e)), entries.join(' '));
@@ -375,5 +381,25 @@ describe('shipping', () => {
     await ok(other, ['pull', ref]);
     assert.equal(await ok(other, ['run', '--rm', ref, 'cat', '/shipped']), 'shipped\n');
     await ok(other, ['rmi', ref]);
+    // The saved archive is a docker-archive other tools read.
+    const archive = join(work, 'ship.tar');
+    await ok(sb, ['save', '-o', archive, ref]);
+    const inspected = execFileSync('skopeo', ['inspect', `docker-archive:${archive}`], { encoding: 'utf8' });
+    assert.equal((JSON.parse(inspected) as { Layers: string[] }).Layers.length, JSON.parse(await inspect(ref, '{{json .RootFS.Layers}}')).length);
+  });
+
+  test("--pull takes the registry's newer base over the local one", async () => {
+    const base = `${registry.host}/built/base:1`;
+    await ok(sb, ['build', '-q', '-t', base, context('base-v1', { Dockerfile: `FROM ${IMG}\nRUN echo v1 > /version\n` })]);
+    await ok(sb, ['push', base]);
+    const other = boxes.fresh();
+    await ok(other, ['pull', base]);
+    await ok(sb, ['build', '-q', '-t', base, context('base-v2', { Dockerfile: `FROM ${IMG}\nRUN echo v2 > /version\n` })]);
+    await ok(sb, ['push', base]);
+    const child = context('on-base', { Dockerfile: `FROM ${base}\nRUN cp /version /seen\n` });
+    await ok(other, ['build', '-q', '-t', 'child:old', child]);
+    assert.equal(await ok(other, ['run', '--rm', 'child:old', 'cat', '/seen']), 'v1\n');
+    await ok(other, ['build', '-q', '--pull', '-t', 'child:new', child]);
+    assert.equal(await ok(other, ['run', '--rm', 'child:new', 'cat', '/seen']), 'v2\n');
   });
 });

@@ -10,8 +10,9 @@ import { withHostLock } from '../platform/hostlock.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest, type SetupResult } from '../network/netavark.js';
-import { interfaceExists, isolateBridges, releaseBridges } from '../network/isolation.js';
-import { createNetns, deleteNetns, hostSubnets, netnsPath } from '../platform/netns.js';
+import { isolateBridges, releaseBridges } from '../network/isolation.js';
+import { addKeeper, bridgePorts, createNetns, createScratchNetns, deleteLink, deleteNetns, hostSubnets, linkExists, netnsPath } from '../platform/netns.js';
+import { log } from '../util/log.js';
 import { labelMatches, parseFilters } from '../images/filters.js';
 import { checkFree, freePort, type PortBindings } from '../network/ports.js';
 
@@ -52,6 +53,15 @@ function dnsAliases(c: { id: string; name: string }, aliases: string[]): string[
   return [...new Set([c.id.slice(0, 12), ...aliases])].filter((n) => n !== c.name);
 }
 
+/**
+ * The keeper port of a user network's bridge (`bk-` and the network id's first 12 hex
+ * digits: 15 characters, the kernel's limit). The default network has none: its bridge is
+ * shared by whatever berth root uses it and nothing ever removes that network.
+ */
+function keeperOf(n: NetworkInfo): string | undefined {
+  return n.name === DEFAULT_NETWORK ? undefined : `bk-${n.id.slice(0, 12)}`;
+}
+
 export class NetworkService {
   constructor(private readonly ctx: EngineContext) {}
 
@@ -72,17 +82,61 @@ export class NetworkService {
    * netavark setup, with the networks' bridges isolated from other networks first (berth's
    * own nftables rules, see network/isolation.ts); on failure, bridges that did not come up
    * are forgotten again. Runs under the host lock, as every change to the shared firewall.
+   *
+   * A user network's bridge then gets a keeper port (see keeperOf), so that it lives as long
+   * as the network, as docker's do: netavark tears a bridge down completely (bridge, NAT and
+   * forward rules, DNS server) when its last port goes, and builds it all again for the next
+   * container, which cost a short-lived container about 0.15 s. `remove` retires it.
    */
   private wire(netns: string, req: SetupRequest): Promise<SetupResult> {
     const bridges = Object.values(req.network_info).map((n) => n.network_interface);
     return this.netavarkLock(async () => {
       await isolateBridges(bridges);
+      let res: SetupResult;
       try {
-        return await setupNetwork(this.configDir(), netns, req);
+        res = await setupNetwork(this.configDir(), netns, req);
       } catch (e) {
-        await releaseBridges(bridges.filter((b) => !interfaceExists(b))).catch(() => undefined);
+        await releaseBridges(bridges.filter((b) => !linkExists(b))).catch(() => undefined);
         throw e;
       }
+      for (const n of Object.values(req.network_info)) {
+        const keeper = keeperOf(n);
+        if (keeper && !linkExists(keeper)) await addKeeper(n.network_interface, keeper).catch((e: Error) => log.warn(`network ${n.name}: ${e.message} (its bridge goes with its last container)`));
+      }
+      return res;
+    });
+  }
+
+  /**
+   * Take a network's bridge down for good (network rm): the keeper goes, then, if no
+   * container is left on the bridge, a netavark teardown of a stand-in container in a
+   * throwaway namespace is the complete teardown (bridge, NAT and forward rules), done by
+   * netavark itself as for its last container.
+   */
+  private retire(n: NetworkRow): Promise<void> {
+    const info = this.info(n);
+    const keeper = keeperOf(info);
+    return this.netavarkLock(async () => {
+      if (keeper) await deleteLink(keeper);
+      if (linkExists(n.interface) && bridgePorts(n.interface).length === 0) {
+        const scratch = `berth-rm-${n.id.slice(0, 12)}`;
+        const subnet = parseCidr(n.subnet);
+        const standIn = freeAddress(subnet, subnet, new Set([ipToInt(n.gateway)]));
+        const req: SetupRequest = {
+          container_id: `berth-network-rm-${n.id}`,
+          container_name: `berth-network-rm-${n.name}`,
+          port_mappings: [],
+          networks: { [n.name]: { static_ips: standIn === undefined ? [] : [intToIp(standIn)], aliases: [], interface_name: 'eth0' } },
+          // No DNS: the network's aardvark-dns records went with its last container.
+          network_info: { [n.name]: { ...info, dns_enabled: false } },
+        };
+        try {
+          await teardownNetwork(this.configDir(), await createScratchNetns(scratch, 'eth0'), req).catch((e: Error) => log.warn(`network ${n.name}: ${e.message}`));
+        } finally {
+          await deleteNetns(scratch);
+        }
+      }
+      if (!linkExists(n.interface)) await releaseBridges([n.interface]);
     });
   }
 
@@ -93,7 +147,7 @@ export class NetworkService {
       try {
         await teardownNetwork(this.configDir(), netns, req);
       } finally {
-        await releaseBridges(bridges.filter((b) => !interfaceExists(b)));
+        await releaseBridges(bridges.filter((b) => !linkExists(b)));
       }
     });
   }
@@ -189,11 +243,12 @@ export class NetworkService {
       .map((r) => r.name);
   }
 
-  remove(nameOrId: string): string {
+  async remove(nameOrId: string): Promise<string> {
     const n = this.resolve(nameOrId);
     if (n.name === DEFAULT_NETWORK) throw conflict(`${DEFAULT_NETWORK} is a pre-defined network and cannot be removed`);
     const users = this.usersOf(n.name);
     if (users.length) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints (${users.join(', ')})`);
+    await this.retire(n);
     this.db.prepare('DELETE FROM networks WHERE id = ?').run(n.id);
     this.ctx.events.emit('network', 'destroy', n.id, { name: n.name });
     return n.name;
@@ -212,10 +267,10 @@ export class NetworkService {
     });
   }
 
-  prune(): string[] {
-    return this.all()
-      .filter((n) => n.name !== DEFAULT_NETWORK && this.usersOf(n.name).length === 0)
-      .map((n) => this.remove(n.id));
+  async prune(): Promise<string[]> {
+    const out: string[] = [];
+    for (const n of this.all().filter((r) => r.name !== DEFAULT_NETWORK && this.usersOf(r.name).length === 0)) out.push(await this.remove(n.id));
+    return out;
   }
 
   inspectJson(n: NetworkRow): Record<string, unknown> {

@@ -78,8 +78,3 @@ export function isolateBridges(bridges: string[]): Promise<void> {
 export function releaseBridges(bridges: string[]): Promise<void> {
   return bridges.length ? nft(releaseScript(bridges)) : Promise.resolve();
 }
-
-/** Whether a network interface exists on the host (netavark removes a bridge with its last container). */
-export function interfaceExists(name: string): boolean {
-  return existsSync(`/sys/class/net/${name}`);
-}

@@ -1,8 +1,8 @@
 // Network namespaces and host addressing, through iproute2 (argv arrays only). A container's
 // namespace is a named one (/run/netns/<name>), so it outlives the processes that made it
 // and can be torn down by whichever berth process cleans up.
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
 
@@ -13,16 +13,78 @@ export function netnsPath(name: string): string {
   return `${NETNS_DIR}/${name}`;
 }
 
+function failure(what: string, e: unknown): BerthError {
+  return new BerthError('runtime', `${what}: ${((e as { stderr?: string }).stderr || String(e)).trim()}`);
+}
+
+/** A named network namespace; its loopback is brought up by netavark's setup, which always follows. */
 export async function createNetns(name: string): Promise<string> {
   if (!existsSync(netnsPath(name))) {
     try {
       await run('ip', ['netns', 'add', name]);
-      await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
     } catch (e) {
-      throw new BerthError('runtime', `creating network namespace ${name}: ${((e as { stderr?: string }).stderr ?? String(e)).trim()}`);
+      throw failure(`creating network namespace ${name}`, e);
     }
   }
   return netnsPath(name);
+}
+
+/** A throwaway namespace holding one link named `iface` (netavark's teardown deletes a container's link first). */
+export async function createScratchNetns(name: string, iface: string): Promise<string> {
+  await createNetns(name);
+  try {
+    await run('ip', ['-n', name, 'link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
+  } catch (e) {
+    await deleteNetns(name);
+    throw failure(`preparing network namespace ${name}`, e);
+  }
+  return netnsPath(name);
+}
+
+export function linkExists(name: string): boolean {
+  return existsSync(`/sys/class/net/${name}`);
+}
+
+/** The ports of a bridge (none when it does not exist). */
+export function bridgePorts(bridge: string): string[] {
+  try {
+    return readdirSync(`/sys/class/net/${bridge}/brif`);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Enslave a link that never carries traffic (one end of a veth pair, down) to `bridge`, so
+ * the bridge keeps a port when its last container leaves; and pin the bridge's MAC address
+ * to the one it has (a bridge whose address was never set takes its lowest port's, and would
+ * change it under running containers as ports come and go).
+ */
+export async function addKeeper(bridge: string, keeper: string): Promise<void> {
+  const mac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+  const batch = [`link add ${keeper} master ${bridge} type veth peer name ${keeper.replace(/^bk-/, 'bq-')}`, `link set ${bridge} address ${mac}`].join('\n');
+  if (!/^bk-[\w.-]{1,12}$/.test(keeper) || !/^[\w.-]{1,15}$/.test(bridge) || !/^[0-9a-f:]{17}$/.test(mac)) throw new BerthError('invalid-argument', `invalid keeper ${keeper} for ${bridge}`);
+  try {
+    await runWithInput('ip', ['-batch', '-'], batch);
+  } catch (e) {
+    throw failure(`keeping bridge ${bridge}`, e);
+  }
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  if (!linkExists(name)) return;
+  await run('ip', ['link', 'delete', name]).catch(() => undefined);
+}
+
+function runWithInput(cmd: string, args: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(`${cmd} exited ${code}`), { stderr }))));
+    child.stdin.end(input);
+  });
 }
 
 export async function deleteNetns(name: string): Promise<void> {

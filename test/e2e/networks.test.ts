@@ -73,6 +73,7 @@ function traces(m: Made): string[] {
   for (const id of m.ids) if (netns.includes(`berth-${id.slice(0, 12)}`)) out.push(`netns of ${id.slice(0, 12)}`);
   for (const { bridge, subnet } of m.networks) {
     if (links.includes(` ${bridge}:`)) out.push(`bridge ${bridge}`);
+    if (links.includes(` bk-${bridge.slice(3)}@`)) out.push(`keeper of ${bridge}`);
     out.push(...rules.filter((r) => r.includes(subnet) || r.includes(bridge)));
     if (iso.includes(`"${bridge}"`)) out.push(`isolation element ${bridge}`);
   }
@@ -139,20 +140,21 @@ describe('user-defined networks', () => {
   test('UDP between containers by name and by alias; another network cannot reach it', async () => {
     await ok(sb, ['network', 'create', 'udpnet']);
     await ok(sb, ['network', 'create', 'udpother']);
-    // Each datagram to port 9999 is answered with the server's hostname.
-    await ok(sb, ['run', '-d', '--name', 'udpsrv', '--network', 'udpnet', '--network-alias', 'dgram', ...hostSocat(), IMG, 'socat', 'UDP4-RECVFROM:9999,fork', 'EXEC:hostname']);
+    // Each datagram to port 9999 is answered with its own text and the server's hostname (the
+    // answering shell reads the datagram first: one left unread is reset, and the answer lost).
+    await ok(sb, ['run', '-d', '--name', 'udpsrv', '--network', 'udpnet', '--network-alias', 'dgram', ...hostSocat(), IMG, 'socat', 'UDP4-RECVFROM:9999,fork', 'SYSTEM:read x; echo $x from $(hostname)']);
     const hostname = (await ok(sb, ['exec', 'udpsrv', 'hostname'])).trim();
     const m = await made(['udpsrv'], ['udpnet']);
     assert.ok(traces(m).length > 0, 'the container leaves traces while it runs (the check can fail)');
-    const ask = (network: string, host: string) => sb.run(['run', '--rm', '--network', network, ...hostSocat(), IMG, 'sh', '-c', `echo ping | socat -t 2 - UDP4:${host}:9999`]);
+    const ask = (network: string, host: string) => sb.run(['run', '--rm', '--network', network, ...hostSocat(), IMG, 'sh', '-c', `echo ping-${host} | socat -t 1 - UDP4:${host}:9999`]);
     const byName = await until(async () => {
       const r = await ask('udpnet', 'udpsrv');
       if (r.code !== 0 || !r.stdout) throw new Error(`no answer by name: ${JSON.stringify(r)}`);
       return r.stdout;
     });
-    assert.equal(byName, `${hostname}\n`);
+    assert.equal(byName, `ping-udpsrv from ${hostname}\n`);
     const byAlias = await ask('udpnet', 'dgram');
-    assert.equal(byAlias.stdout, `${hostname}\n`, `by alias: ${byAlias.stderr}`);
+    assert.equal(byAlias.stdout, `ping-dgram from ${hostname}\n`, `by alias: ${byAlias.stderr}`);
     const ip = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.udpnet.IPAddress}}', 'udpsrv'])).trim();
     const other = await ask('udpother', ip);
     assert.equal(other.stdout, '', 'no answer from another network');
@@ -313,28 +315,32 @@ describe('published ports', () => {
     await ok(sb, ['rm', '-f', 'pub', 'all', 'dup']);
   });
 
-  test('teardown is complete: no netns, veth, bridge or port rule of the container is left', async () => {
+  test('teardown is complete: no netns, veth or port rule of the container is left; the network\'s bridge and rules go with the network', async () => {
     // Other test files run at the same time: look only for what this test made.
     const netId = (await ok(sb, ['network', 'create', 'brief'])).trim();
     const port = await freePort();
     const id = (await ok(sb, ['run', '-d', '--name', 'short', '--network', 'brief', '-p', `127.0.0.1:${port}:80`, IMG, 'sh', '-c', 'sleep 2'])).trim();
+    const m = await made(['short'], ['brief']);
     const netns = `berth-${id.slice(0, 12)}`;
     const bridge = `br-${netId.slice(0, 12)}`;
     const present = () => ({
       netns: execFileSync('ip', ['netns', 'list']).toString().includes(netns),
-      bridge: execFileSync('ip', ['-o', 'link']).toString().includes(bridge),
+      veth: execFileSync('ip', ['-o', 'link', 'show', 'master', bridge]).toString().split('\n').filter((l) => /: veth/.test(l)).length,
       rules: execFileSync('iptables', ['-t', 'nat', '-S']).toString().split('\n').filter((l) => l.includes(`--dport ${port}`) || l.includes(`dpt:${port}`)).length,
     });
     const up = present();
-    assert.ok(up.netns && up.bridge && up.rules > 0, `netns, bridge and a DNAT rule for the port while it runs: ${JSON.stringify(up)}`);
+    assert.deepEqual(up, { netns: true, veth: 1, rules: up.rules || -1 }, 'netns, a veth on the bridge and a DNAT rule for the port while it runs');
     await ok(sb, ['wait', 'short']);
-    // The process died by itself: its monitor's cleanup tears the network down.
+    // The process died by itself: its monitor's cleanup tears the container's part down.
     await until(async () => {
       const p = present();
-      if (p.netns || p.bridge || p.rules) throw new Error(`still there: ${JSON.stringify(p)}`);
+      if (p.netns || p.veth || p.rules) throw new Error(`still there: ${JSON.stringify(p)}`);
     });
+    // As docker's, the network's bridge (and its NAT rules) live as long as the network.
+    assert.ok(existsSync(`/sys/class/net/${bridge}`), 'the bridge stays while the network exists');
+    assert.match(isolated(), new RegExp(bridge));
     await ok(sb, ['rm', 'short']);
     await ok(sb, ['network', 'rm', 'brief']);
-    assert.deepEqual(present(), { netns: false, bridge: false, rules: 0 });
+    assert.deepEqual(traces(m), []);
   });
 });

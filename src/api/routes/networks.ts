@@ -65,9 +65,9 @@ async function create(r: ApiRequest): Promise<void> {
   json(r, 201, { Id: n.id, Warning: '' });
 }
 
-function remove(r: ApiRequest): void {
+async function remove(r: ApiRequest): Promise<void> {
   const svc = new NetworkService(r.engine);
-  svc.remove(resolve(svc, r.params.id).id);
+  await svc.remove(resolve(svc, r.params.id).id);
   noContent(r);
 }
 
@@ -84,9 +84,9 @@ async function connect(r: ApiRequest, verb: 'connect' | 'disconnect'): Promise<v
   res(r).writeHead(200).end();
 }
 
-function prune(r: ApiRequest): void {
+async function prune(r: ApiRequest): Promise<void> {
   filters(r.query);
-  json(r, 200, { NetworksDeleted: new NetworkService(r.engine).prune() });
+  json(r, 200, { NetworksDeleted: await new NetworkService(r.engine).prune() });
 }
 
 export function networkRoutes(router: Router): void {

@@ -74,7 +74,7 @@ export const rm: Command = {
   async run(cli, _flags, names) {
     const svc = new NetworkService(cli.engine);
     return forEach(cli, names, async (n) => {
-      svc.remove(n);
+      await svc.remove(n);
     });
   },
 };
@@ -86,7 +86,7 @@ export const prune: Command = {
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Do not prompt for confirmation' }, { name: 'filter', type: 'strings', value: 'filter', help: 'Provide filter values' }],
   async run(cli, flags) {
     if (!flags.force && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.', cli.out))) return 0;
-    const removed = new NetworkService(cli.engine).prune();
+    const removed = await new NetworkService(cli.engine).prune();
     if (removed.length) cli.out(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}`);
   },
 };

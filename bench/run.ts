@@ -11,6 +11,7 @@ import { ENGINE_NAMES, setUpEngines, DEFAULT_BERTH, type Engine, type EngineName
 import { prepareImages, pushImage } from './images.js';
 import { startRegistry, REGISTRY_BIN } from './registry.js';
 import { scenarios } from './scenarios/index.js';
+import { buildScenarios } from './build.js';
 import type { BenchContext, Scenario, Target, Unit } from './scenarios/types.js';
 import {
   benchDir,
@@ -24,6 +25,9 @@ import {
   runCleanups,
   syncDisks,
 } from './util.js';
+
+// The build scenarios (build.ts) run after the others.
+scenarios.push(...buildScenarios);
 
 const USAGE = `usage: node build/bench/run.js [scenario...] [options]
 

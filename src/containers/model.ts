@@ -25,7 +25,7 @@ export interface ContainerState {
   /** published ports of this run (netavark's mappings); not in docker's JSON */
   Ports?: Array<{ host_ip: string; container_port: number; host_port: number; protocol: 'tcp' | 'udp' }>;
   /** per network: address, gateway, mac of this run; not in docker's JSON */
-  Networks?: Record<string, { IPAddress: string; Gateway: string; IPPrefixLen: number; MacAddress: string; NetworkID: string; Aliases: string[] }>;
+  Networks?: Record<string, { IPAddress: string; Gateway: string; IPPrefixLen: number; MacAddress: string; NetworkID: string; Aliases: string[]; GlobalIPv6Address?: string; GlobalIPv6PrefixLen?: number; IPv6Gateway?: string }>;
   /** pid of the health-check scheduler; not in docker's JSON */
   HealthPid?: number;
   Health?: Health;

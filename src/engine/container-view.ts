@@ -40,7 +40,7 @@ function networkSettings(c: ContainerRecord): Record<string, unknown> {
   const mode = c.hostConfig.NetworkMode;
   if (mode === 'none' || mode === 'host') nets[mode] = {};
   for (const [name, n] of Object.entries((running && c.state.Networks) || {})) {
-    nets[name] = { Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: n.MacAddress };
+    nets[name] = { Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: n.IPv6Gateway ?? '', GlobalIPv6Address: n.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: n.GlobalIPv6PrefixLen ?? 0, MacAddress: n.MacAddress };
   }
   const main = running ? Object.values(c.state.Networks ?? {})[0] : undefined;
   return { Bridge: '', SandboxID: '', SandboxKey: running && main ? `/run/netns/berth-${c.id.slice(0, 12)}` : '', Ports: ports, Gateway: main?.Gateway ?? '', IPAddress: main?.IPAddress ?? '', IPPrefixLen: main?.IPPrefixLen ?? 0, MacAddress: main?.MacAddress ?? '', Networks: nets };

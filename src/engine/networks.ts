@@ -11,7 +11,9 @@ import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest, type SetupResult } from '../network/netavark.js';
 import { isolateBridges, releaseBridges } from '../network/isolation.js';
-import { addKeeper, bridgePorts, createNetns, createScratchNetns, deleteLink, deleteNetns, hostSubnets, linkExists, netnsPath } from '../platform/netns.js';
+import { addKeeper, bridgePorts, createNetns, createScratchNetns, deleteLink, deleteNetns, hostSubnets, hostSubnets6, linkExists, netnsPath } from '../platform/netns.js';
+import { bigToIp6, contains6, formatCidr6, hostAt, ip6ToBig, overlaps6, parseCidr6, randomUla, type Cidr6 } from '../network/ipnet6.js';
+import type { Database } from '../state/db.js';
 import { log } from '../util/log.js';
 import { labelMatches, parseFilters } from '../images/filters.js';
 import { checkFree, freePort, type PortBindings } from '../network/ports.js';
@@ -40,10 +42,44 @@ export interface Attachment {
   mac?: string;
 }
 
+/** A container on one network, in docker's NetworkSettings words (the IPv6 ones on dual-stack networks). */
+export interface Endpoint {
+  IPAddress: string;
+  Gateway: string;
+  IPPrefixLen: number;
+  MacAddress: string;
+  NetworkID: string;
+  Aliases: string[];
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
+}
+
+/** A dual-stack network's IPv6 side. */
+export interface Ipv6Config {
+  subnet: string;
+  gateway: string;
+}
+
+/**
+ * IPv6 subnets live in a table of their own beside `networks` (made on first use, so roots
+ * made before IPv6 need no migration). A container's IPv6 address is not allocated: it is
+ * the IPv6 subnet's host at the same offset as its IPv4 address in the IPv4 subnet, so it is
+ * as unique as the IPv4 one that SQLite reserves.
+ */
+const ipv6Tables = new WeakSet<Database>();
+function ipv6Table(db: Database): Database {
+  if (!ipv6Tables.has(db)) {
+    db.exec('CREATE TABLE IF NOT EXISTS network_ipv6 (network_id TEXT PRIMARY KEY, subnet TEXT NOT NULL, gateway TEXT NOT NULL)');
+    ipv6Tables.add(db);
+  }
+  return db;
+}
+
 export interface Wired {
   netns: string;
   /** per network: address, gateway, mac */
-  networks: Record<string, { IPAddress: string; Gateway: string; IPPrefixLen: number; MacAddress: string; NetworkID: string; Aliases: string[] }>;
+  networks: Record<string, Endpoint>;
   ports: PortMapping[];
   dnsServers: string[];
 }
@@ -126,7 +162,7 @@ export class NetworkService {
           container_id: `berth-network-rm-${n.id}`,
           container_name: `berth-network-rm-${n.name}`,
           port_mappings: [],
-          networks: { [n.name]: { static_ips: standIn === undefined ? [] : [intToIp(standIn)], aliases: [], interface_name: 'eth0' } },
+          networks: { [n.name]: { static_ips: standIn === undefined ? [] : this.staticIps(n, intToIp(standIn)), aliases: [], interface_name: 'eth0' } },
           // No DNS: the network's aardvark-dns records went with its last container.
           network_info: { [n.name]: { ...info, dns_enabled: false } },
         };
@@ -202,12 +238,57 @@ export class NetworkService {
     return row;
   }
 
-  async create(o: { name: string; driver?: string; subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; ipv6?: boolean; labels?: Record<string, string>; options?: Record<string, string> }): Promise<NetworkRow> {
+  /** The IPv6 side of a dual-stack network. */
+  ipv6(n: NetworkRow): Ipv6Config | undefined {
+    return ipv6Table(this.db).prepare('SELECT subnet, gateway FROM network_ipv6 WHERE network_id = ?').get(n.id) as Ipv6Config | undefined;
+  }
+
+  /** A container's IPv6 address on a dual-stack network: the host at its IPv4 address's offset. */
+  private address6(n: NetworkRow, v6: Ipv6Config, ip: string): string {
+    return hostAt(parseCidr6(v6.subnet), ipToInt(ip) - parseCidr(n.subnet).base);
+  }
+
+  /**
+   * --ipv6: the given IPv6 subnet, or a random unique local /64 that overlaps no host route
+   * and no other network; its gateway is the host at the IPv4 gateway's offset unless given.
+   */
+  private pickIpv6(o: { subnet6?: string; gateway6?: string }, subnet: Cidr, gateway: number, routes6: Cidr6[]): Ipv6Config {
+    const others = (ipv6Table(this.db).prepare('SELECT n.name, v.subnet FROM network_ipv6 v JOIN networks n ON n.id = v.network_id').all() as Array<{ name: string; subnet: string }>).map((r) => ({ ...r, cidr: parseCidr6(r.subnet) }));
+    let s6: Cidr6;
+    if (o.subnet6) {
+      s6 = parseCidr6(o.subnet6);
+      const clash = others.find((r) => overlaps6(r.cidr, s6));
+      if (clash) throw conflict(`invalid pool request: Pool overlaps with other one on this address space (network ${clash.name} has ${clash.subnet})`);
+      if (128 - s6.bits < 32 - subnet.bits) throw invalid(`IPv6 subnet ${formatCidr6(s6)} is smaller than the IPv4 subnet ${formatCidr(subnet)} (berth gives each container the same host number in both)`);
+    } else {
+      let pick: Cidr6 | undefined;
+      for (let i = 0; i < 16 && !pick; i++) {
+        const c = randomUla();
+        if (![...others.map((r) => r.cidr), ...routes6].some((r) => overlaps6(r, c))) pick = c;
+      }
+      if (!pick) throw conflict('could not find an available, non-overlapping IPv6 address pool');
+      s6 = pick;
+    }
+    const offset = gateway - subnet.base;
+    let gw6 = hostAt(s6, offset);
+    if (o.gateway6) {
+      const g = ip6ToBig(o.gateway6);
+      const host = g - s6.base;
+      if (!contains6(s6, g)) throw invalid(`gateway ${o.gateway6} is not in subnet ${formatCidr6(s6)}`);
+      // Containers take the hosts 1 .. size(IPv4 subnet) - 2 (their IPv4 offsets): the gateway may not be one of them.
+      if (host !== BigInt(offset) && host > 0n && host < 2n ** BigInt(32 - subnet.bits)) throw invalid(`IPv6 gateway ${o.gateway6} is a container's address in berth's numbering: use ${gw6}, or a host number of ${2 ** (32 - subnet.bits)} or more`);
+      gw6 = bigToIp6(g);
+    }
+    return { subnet: formatCidr6(s6), gateway: gw6 };
+  }
+
+  async create(o: { name: string; driver?: string; subnet?: string; gateway?: string; subnet6?: string; gateway6?: string; ipRange?: string; internal?: boolean; ipv6?: boolean; labels?: Record<string, string>; options?: Record<string, string> }): Promise<NetworkRow> {
     if ((o.driver ?? 'bridge') !== 'bridge') throw invalid(`network driver "${o.driver}" is not supported (bridge)`);
-    if (o.ipv6) throw invalid('IPv6 networks are not supported yet');
+    if ((o.subnet6 || o.gateway6) && !o.ipv6) throw invalid('an IPv6 subnet or gateway needs --ipv6');
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw invalid(`invalid network name "${o.name}"`);
     if (['none', 'host', 'default'].includes(o.name)) throw invalid(`network name ${o.name} is reserved`);
     const routes = (await hostSubnets()).map(parseCidr);
+    const routes6 = o.ipv6 ? (await hostSubnets6()).map(parseCidr6) : [];
     return writeTx(this.db, () => {
       if (this.db.prepare('SELECT 1 FROM networks WHERE name = ?').get(o.name)) throw conflict(`network with name ${o.name} already exists`);
       const used = this.all().map((n) => parseCidr(n.subnet));
@@ -225,7 +306,10 @@ export class NetworkService {
       if (!contains(subnet, gateway)) throw invalid(`gateway ${o.gateway} is not in subnet ${formatCidr(subnet)}`);
       const range = o.ipRange ? parseCidr(o.ipRange) : undefined;
       if (range && !(contains(subnet, range.base) && range.bits >= subnet.bits)) throw invalid(`ip-range ${o.ipRange} is not in subnet ${formatCidr(subnet)}`);
-      return this.insert({ name: o.name, subnet, gateway, range, internal: Boolean(o.internal), dns: true, labels: o.labels ?? {}, options: o.options ?? {} });
+      const v6 = o.ipv6 ? this.pickIpv6(o, subnet, gateway, routes6) : undefined;
+      const row = this.insert({ name: o.name, subnet, gateway, range, internal: Boolean(o.internal), dns: true, labels: o.labels ?? {}, options: o.options ?? {} });
+      if (v6) ipv6Table(this.db).prepare('INSERT INTO network_ipv6 (network_id, subnet, gateway) VALUES (?, ?, ?)').run(row.id, v6.subnet, v6.gateway);
+      return row;
     });
   }
 
@@ -249,7 +333,10 @@ export class NetworkService {
     const users = this.usersOf(n.name);
     if (users.length) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints (${users.join(', ')})`);
     await this.retire(n);
-    this.db.prepare('DELETE FROM networks WHERE id = ?').run(n.id);
+    writeTx(this.db, () => {
+      ipv6Table(this.db).prepare('DELETE FROM network_ipv6 WHERE network_id = ?').run(n.id);
+      this.db.prepare('DELETE FROM networks WHERE id = ?').run(n.id);
+    });
     this.ctx.events.emit('network', 'destroy', n.id, { name: n.name });
     return n.name;
   }
@@ -275,9 +362,10 @@ export class NetworkService {
 
   inspectJson(n: NetworkRow): Record<string, unknown> {
     const containers: Record<string, unknown> = {};
+    const v6 = this.ipv6(n);
     for (const e of this.containersOn(n.id)) {
       const c = this.db.prepare('SELECT name FROM containers WHERE id = ?').get(e.container_id) as { name: string } | undefined;
-      containers[e.container_id] = { Name: c?.name ?? '', EndpointID: '', MacAddress: '', IPv4Address: `${e.ip}/${parseCidr(n.subnet).bits}`, IPv6Address: '' };
+      containers[e.container_id] = { Name: c?.name ?? '', EndpointID: '', MacAddress: '', IPv4Address: `${e.ip}/${parseCidr(n.subnet).bits}`, IPv6Address: v6 ? `${this.address6(n, v6, e.ip)}/${parseCidr6(v6.subnet).bits}` : '' };
     }
     return {
       Name: n.name,
@@ -285,8 +373,8 @@ export class NetworkService {
       Created: n.created,
       Scope: 'local',
       Driver: n.driver,
-      EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ip_range ? { IPRange: n.ip_range } : {}) }] },
+      EnableIPv6: v6 !== undefined,
+      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ip_range ? { IPRange: n.ip_range } : {}) }, ...(v6 ? [{ Subnet: v6.subnet, Gateway: v6.gateway }] : [])] },
       Internal: Boolean(n.internal),
       Attachable: false,
       Ingress: false,
@@ -299,7 +387,8 @@ export class NetworkService {
   }
 
   private info(n: NetworkRow): NetworkInfo {
-    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }], ipv6_enabled: false, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' } };
+    const v6 = this.ipv6(n);
+    return { name: n.name, id: n.id, driver: 'bridge', network_interface: n.interface, created: n.created, subnets: [{ subnet: n.subnet, gateway: n.gateway }, ...(v6 ? [v6] : [])], ipv6_enabled: v6 !== undefined, internal: Boolean(n.internal), dns_enabled: Boolean(n.dns), ipam_options: { driver: 'host-local' } };
   }
 
   /** docker's bindings -> netavark's mappings, with free host ports picked and taken ones refused. */
@@ -350,7 +439,19 @@ export class NetworkService {
   }
 
   /** Join a running container to one more network (network connect). */
-  async connect(c: { id: string; name: string; bundle: string }, a: Attachment): Promise<Wired['networks'][string] & { dnsServers: string[] }> {
+  /** netavark's static addresses for a container: its IPv4 one, and on a dual-stack network the IPv6 one. */
+  private staticIps(n: NetworkRow, ip: string): string[] {
+    const v6 = this.ipv6(n);
+    return v6 ? [ip, this.address6(n, v6, ip)] : [ip];
+  }
+
+  private endpoint(n: NetworkRow, ip: string, mac: string, aliases: string[]): Endpoint {
+    const v6 = this.ipv6(n);
+    const six = v6 ? { GlobalIPv6Address: this.address6(n, v6, ip), GlobalIPv6PrefixLen: parseCidr6(v6.subnet).bits, IPv6Gateway: v6.gateway } : {};
+    return { IPAddress: ip, Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: mac, NetworkID: n.id, Aliases: aliases, ...six };
+  }
+
+  async connect(c: { id: string; name: string; bundle: string }, a: Attachment): Promise<Endpoint & { dnsServers: string[] }> {
     const file = join(c.bundle, 'network.json');
     if (!existsSync(file)) throw conflict(`container ${c.name} has no bridge network to extend (it runs with network none, host or container:)`);
     const whole = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
@@ -358,11 +459,11 @@ export class NetworkService {
     if (whole.networks[n.name]) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
     const ip = writeTx(this.db, () => this.reserve(c.id, a, n));
     const iface = `eth${Object.keys(whole.networks).length}`;
-    const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: [ip], aliases: dnsAliases(c, a.aliases), interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
+    const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: { static_ips: this.staticIps(n, ip), aliases: dnsAliases(c, a.aliases), interface_name: iface } }, network_info: { [n.name]: this.info(n) } };
     try {
       const res = await this.wire(netnsPath(`berth-${c.id.slice(0, 12)}`), one);
       writeFileSync(file, JSON.stringify({ ...whole, networks: { ...whole.networks, ...one.networks }, network_info: { ...whole.network_info, ...one.network_info } }));
-      return { IPAddress: ip, Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: res[n.name]?.interfaces?.[iface]?.mac_address ?? '', NetworkID: n.id, Aliases: a.aliases, dnsServers: res[n.name]?.dns_server_ips ?? [] };
+      return { ...this.endpoint(n, ip, res[n.name]?.interfaces?.[iface]?.mac_address ?? '', a.aliases), dnsServers: res[n.name]?.dns_server_ips ?? [] };
     } catch (e) {
       this.db.prepare('DELETE FROM endpoints WHERE network_id = ? AND container_id = ?').run(n.id, c.id);
       throw e;
@@ -381,7 +482,8 @@ export class NetworkService {
     const { [n.name]: _info, ...info } = whole.network_info;
     writeFileSync(file, JSON.stringify({ ...whole, networks, network_info: info }));
     this.db.prepare('DELETE FROM endpoints WHERE network_id = ? AND container_id = ?').run(n.id, c.id);
-    return { dnsServers: n.dns ? [n.gateway] : [] };
+    const v6 = this.ipv6(n);
+    return { dnsServers: n.dns ? [n.gateway, ...(v6 ? [v6.gateway] : [])] : [] };
   }
 
   /** Wire a container's network namespace to its networks. */
@@ -395,7 +497,7 @@ export class NetworkService {
         this.release(c.id);
         throw e;
       }),
-      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: [ips[i]], aliases: dnsAliases(c, a.aliases), interface_name: `eth${i}`, ...(a.mac ? { static_mac: a.mac } : {}) }])),
+      networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: this.staticIps(n, ips[i]), aliases: dnsAliases(c, a.aliases), interface_name: `eth${i}`, ...(a.mac ? { static_mac: a.mac } : {}) }])),
       network_info: Object.fromEntries(rows.map(({ n }) => [n.name, this.info(n)])),
     };
     const name = `berth-${c.id.slice(0, 12)}`;
@@ -408,7 +510,7 @@ export class NetworkService {
       rows.forEach(({ a, n }, i) => {
         const st = res[n.name];
         const iface = st?.interfaces?.[`eth${i}`];
-        networks[n.name] = { IPAddress: ips[i], Gateway: n.gateway, IPPrefixLen: parseCidr(n.subnet).bits, MacAddress: iface?.mac_address ?? '', NetworkID: n.id, Aliases: a.aliases };
+        networks[n.name] = this.endpoint(n, ips[i], iface?.mac_address ?? '', a.aliases);
         for (const d of st?.dns_server_ips ?? []) dns.add(d);
       });
       return { netns, networks, ports: req.port_mappings, dnsServers: [...dns] };

@@ -112,3 +112,16 @@ export async function hostSubnets(): Promise<string[]> {
     return [];
   }
 }
+
+/** IPv6 prefixes routed on the host, link-local and multicast aside. */
+export async function hostSubnets6(): Promise<string[]> {
+  try {
+    const { stdout } = await run('ip', ['-6', '-o', 'route', 'show']);
+    return stdout
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((d) => /^[0-9a-f:]+\/\d+$/.test(d) && !/^(fe80|ff)/.test(d));
+  } catch {
+    return [];
+  }
+}

@@ -49,12 +49,12 @@ async function bridgeOf(network: string): Promise<string> {
 
 interface Made {
   ids: string[];
-  networks: Array<{ bridge: string; subnet: string }>;
+  networks: Array<{ bridge: string; subnets: string[] }>;
 }
 
 async function made(containers: string[], networks: string[]): Promise<Made> {
   const ids = await Promise.all(containers.map(async (c) => (await ok(sb, ['inspect', '-f', '{{.Id}}', c])).trim()));
-  const nets = await Promise.all(networks.map(async (n) => ({ bridge: await bridgeOf(n), subnet: (await ok(sb, ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', n])).trim() })));
+  const nets = await Promise.all(networks.map(async (n) => ({ bridge: await bridgeOf(n), subnets: (await ok(sb, ['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', n])).trim().split(' ') })));
   return { ids, networks: nets };
 }
 
@@ -68,13 +68,13 @@ function traces(m: Made): string[] {
   const out: string[] = [];
   const netns = execFileSync('ip', ['netns', 'list']).toString();
   const links = execFileSync('ip', ['-o', 'link']).toString();
-  const rules = [...execFileSync('iptables', ['-S']).toString().split('\n'), ...execFileSync('iptables', ['-t', 'nat', '-S']).toString().split('\n')];
+  const rules = ['iptables', 'ip6tables'].flatMap((cmd) => [...execFileSync(cmd, ['-S']).toString().split('\n'), ...execFileSync(cmd, ['-t', 'nat', '-S']).toString().split('\n')]);
   const iso = isolated();
   for (const id of m.ids) if (netns.includes(`berth-${id.slice(0, 12)}`)) out.push(`netns of ${id.slice(0, 12)}`);
-  for (const { bridge, subnet } of m.networks) {
+  for (const { bridge, subnets } of m.networks) {
     if (links.includes(` ${bridge}:`)) out.push(`bridge ${bridge}`);
     if (links.includes(` bk-${bridge.slice(3)}@`)) out.push(`keeper of ${bridge}`);
-    out.push(...rules.filter((r) => r.includes(subnet) || r.includes(bridge)));
+    out.push(...rules.filter((r) => subnets.some((s) => r.includes(s)) || r.includes(bridge)));
     if (iso.includes(`"${bridge}"`)) out.push(`isolation element ${bridge}`);
   }
   const dnsDir = join(sb.runroot, 'networks', 'aardvark-dns');
@@ -235,6 +235,40 @@ describe('user-defined networks', () => {
     assert.equal(Object.keys(JSON.parse(await ok(sb, ['network', 'inspect', 'right']))[0].Containers).length, 1);
     await ok(sb, ['rm', '-f', 'client', 'target']);
     await ok(sb, ['network', 'rm', 'left', 'right']);
+    assert.deepEqual(traces(m), []);
+  });
+
+  test('IPv6: dual-stack networks (a unique local /64 picked, or the one given) reach their containers over IPv6, by address and name; not across networks', async () => {
+    await ok(sb, ['network', 'create', '--ipv6', 'dual']);
+    await ok(sb, ['network', 'create', '--ipv6', '--subnet', '10.127.0.0/24', '--subnet', 'fd42:be27:7e57::/64', 'dual2']);
+    const [auto] = JSON.parse(await ok(sb, ['network', 'inspect', 'dual']));
+    assert.equal(auto.EnableIPv6, true);
+    assert.match(auto.IPAM.Config[1].Subnet, /^fd[0-9a-f]{2}:[0-9a-f:]*::\/64$/, 'a unique local /64');
+    assert.equal(auto.IPAM.Config[1].Gateway, auto.IPAM.Config[1].Subnet.replace('::/64', '::1'));
+    const [given] = JSON.parse(await ok(sb, ['network', 'inspect', 'dual2']));
+    assert.deepEqual(given.IPAM.Config, [{ Subnet: '10.127.0.0/24', Gateway: '10.127.0.1' }, { Subnet: 'fd42:be27:7e57::/64', Gateway: 'fd42:be27:7e57::1' }]);
+    assert.match(await ok(sb, ['network', 'ls', '--filter', 'name=dual', '--format', '{{.Name}} {{.IPv6}}']), /^dual true\ndual2 true\n$/);
+    const overlap = await sb.run(['network', 'create', '--ipv6', '--subnet', 'fd42:be27:7e57:0:1::/80', 'dual3']);
+    assert.equal(overlap.code, 1);
+    assert.match(overlap.stderr, /overlaps with other one .*dual2/);
+    const noFlag = await sb.run(['network', 'create', '--subnet', 'fd42:be27:7e58::/64', 'dual3']);
+    assert.match(noFlag.stderr, /needs --ipv6/);
+    assert.equal((await ok(sb, ['network', 'ls', '-q', '--filter', 'name=dual3'])).trim(), '');
+
+    await ok(sb, ['run', '-d', '--name', 'six', '--network', 'dual', IMG, ...HTTPD]);
+    const m = await made(['six'], ['dual', 'dual2']);
+    const addr = (await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.dual.GlobalIPv6Address}}', 'six'])).trim();
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.dual.GlobalIPv6PrefixLen}} {{.NetworkSettings.Networks.dual.IPv6Gateway}}', 'six']), `64 ${auto.IPAM.Config[1].Gateway}\n`);
+    assert.ok(addr.startsWith(auto.IPAM.Config[1].Subnet.replace('::/64', '::')), `${addr} is in ${auto.IPAM.Config[1].Subnet}`);
+    assert.match(await ok(sb, ['exec', 'six', 'ip', '-6', '-o', 'addr', 'show', 'eth0']), new RegExp(`inet6 ${addr}/64 scope global`));
+    assert.equal(JSON.parse(await ok(sb, ['network', 'inspect', 'dual']))[0].Containers[m.ids[0]].IPv6Address, `${addr}/64`);
+    // Over IPv6 from another container on the network: by address, and by name (aardvark-dns answers AAAA).
+    assert.match(await until(() => ok(sb, ['run', '--rm', '--network', 'dual', IMG, 'wget', '-qO-', `http://[${addr}]/index.html`])), /^hello from [0-9a-f]{12}\n$/);
+    await ok(sb, ['run', '--rm', '--network', 'dual', IMG, 'busybox', 'ping', '-6', '-c', '1', '-W', '2', 'six']);
+    const across = await sb.run(['run', '--rm', '--network', 'dual2', IMG, 'busybox', 'ping', '-6', '-c', '1', '-W', '1', addr]);
+    assert.notEqual(across.code, 0, 'another dual-stack network cannot reach it over IPv6');
+    await ok(sb, ['rm', '-f', 'six']);
+    await ok(sb, ['network', 'rm', 'dual', 'dual2']);
     assert.deepEqual(traces(m), []);
   });
 

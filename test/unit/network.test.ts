@@ -23,3 +23,26 @@ test('isolation: releasing adds before deleting (a bridge that was never added i
 test('isolation: interface names that could smuggle nft syntax are refused', () => {
   for (const bad of ['br" }; flush ruleset; #', 'a b', '', 'x'.repeat(16)]) assert.throws(() => isolateScript([bad]), /invalid interface name/, bad);
 });
+
+test('IPv6 addresses: parsed and written as RFC 5952 has them', async () => {
+  const { bigToIp6, ip6ToBig, parseCidr6, formatCidr6, hostAt, overlaps6, randomUla } = await import('../../src/network/ipnet6.js');
+  for (const [input, canonical] of [
+    ['fd42:be27:7e57:0:0:0:0:1', 'fd42:be27:7e57::1'],
+    ['::', '::'],
+    ['::1', '::1'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['2001:DB8:0000:0:0:0:0:0', '2001:db8::'],
+    ['1:0:2:0:3:0:4:0', '1:0:2:0:3:0:4:0'],
+    ['fe80::1:2', 'fe80::1:2'],
+  ]) assert.equal(bigToIp6(ip6ToBig(input)), canonical, input);
+  for (const bad of ['1::2::3', ':::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '1.2.3.4']) assert.throws(() => ip6ToBig(bad), /invalid IPv6 address/, bad);
+  assert.equal(formatCidr6(parseCidr6('fd42:be27:7e57:9::5/64')), 'fd42:be27:7e57:9::/64');
+  assert.equal(hostAt(parseCidr6('fd42:be27:7e57::/64'), 258), 'fd42:be27:7e57::102');
+  assert.ok(overlaps6(parseCidr6('fd42::/16'), parseCidr6('fd42:be27::/32')));
+  assert.ok(!overlaps6(parseCidr6('fd42:be27:7e57::/64'), parseCidr6('fd42:be27:7e58::/64')));
+  assert.throws(() => parseCidr6('fd42::/129'), /invalid IPv6 subnet/);
+  const ula = randomUla();
+  assert.equal(ula.bits, 64);
+  assert.match(formatCidr6(ula), /^fd[0-9a-f]{2}:/);
+  assert.ok(overlaps6(parseCidr6('fd00::/8'), ula));
+});

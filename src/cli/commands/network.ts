@@ -34,12 +34,13 @@ export const create: Command = {
     { name: 'opt', short: 'o', type: 'strings', value: 'map', help: 'Set driver specific options' },
   ],
   async run(cli, flags, [name]) {
-    const one = (k: string) => {
-      const v = flags[k] as string[];
-      if (v.length > 1) throw invalid(`only one --${k} is supported`);
+    // One IPv4 and (with --ipv6) one IPv6 subnet and gateway, told apart by their colons.
+    const one = (k: string, v6: boolean) => {
+      const v = (flags[k] as string[]).filter((x) => x.includes(':') === v6);
+      if (v.length > 1) throw invalid(`only one IPv${v6 ? 6 : 4} --${k} is supported`);
       return v[0];
     };
-    const n = await new NetworkService(cli.engine).create({ name, driver: flags.driver as string, subnet: one('subnet'), gateway: one('gateway'), ipRange: one('ip-range'), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: kv(flags.label as string[], 'label'), options: kv(flags.opt as string[], 'option') });
+    const n = await new NetworkService(cli.engine).create({ name, driver: flags.driver as string, subnet: one('subnet', false), gateway: one('gateway', false), subnet6: one('subnet', true), gateway6: one('gateway', true), ipRange: one('ip-range', false), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: kv(flags.label as string[], 'label'), options: kv(flags.opt as string[], 'option') });
     cli.out(`${n.id}\n`);
   },
 };
@@ -50,7 +51,8 @@ export const ls: Command = {
   args: [0, 0],
   flags: [{ name: 'filter', short: 'f', type: 'strings', value: 'filter', help: "Provide filter values (e.g. 'driver=bridge')" }, formatFlag, { name: 'no-trunc', type: 'bool', help: 'Do not truncate the output' }, { name: 'quiet', short: 'q', type: 'bool', help: 'Only display network IDs' }],
   async run(cli, flags) {
-    const rows = new NetworkService(cli.engine).list(flags.filter as string[]).map((n) => ({ ID: flags['no-trunc'] ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', IPv6: 'false', Internal: String(Boolean(n.internal)), Labels: Object.entries(JSON.parse(n.labels) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created }));
+    const svc = new NetworkService(cli.engine);
+    const rows = svc.list(flags.filter as string[]).map((n) => ({ ID: flags['no-trunc'] ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', IPv6: String(svc.ipv6(n) !== undefined), Internal: String(Boolean(n.internal)), Labels: Object.entries(JSON.parse(n.labels) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created }));
     cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' } }));
   },
 };

@@ -1,4 +1,5 @@
 // Global configuration: built-in defaults < config file (TOML) < environment < flags.
+import { hostUid, inUserNamespace } from './platform/userns.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -48,8 +49,9 @@ export interface GlobalFlags {
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
+/** Rootless: run by an ordinary user, or already inside that user's namespace (root there). */
 function isRootless(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() !== 0;
+  return (typeof process.getuid === 'function' && process.getuid() !== 0) || inUserNamespace();
 }
 
 export function defaultPaths(env: NodeJS.ProcessEnv = process.env) {
@@ -60,7 +62,7 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env) {
   }
   const data = env.XDG_DATA_HOME || join(home, '.local/share');
   const cfg = env.XDG_CONFIG_HOME || join(home, '.config');
-  const run = env.XDG_RUNTIME_DIR || `/tmp/berth-run-${process.getuid!()}`;
+  const run = env.XDG_RUNTIME_DIR || `/tmp/berth-run-${hostUid()}`;
   return { root: join(data, 'berth'), runroot: join(run, 'berth'), configPath: join(cfg, 'berth/berth.toml'), rootless };
 }
 

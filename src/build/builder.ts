@@ -354,7 +354,8 @@ export class Builder {
     const layers = this.ctx.content.readJson<Manifest>(row.manifest_digest).layers;
     this.protect(config.rootfs.diff_ids, layers);
     if (v) {
-      this.opts.onEvent({ type: 'cached', id: v.id });
+      // A base image already in the store is a cache hit, unless the build asked for no cache.
+      if (!this.opts.noCache && !this.opts.pull) this.opts.onEvent({ type: 'cached', id: v.id });
       this.done(v);
     }
     return { config, layers, key: hash('image', row.id) };

@@ -11,6 +11,7 @@ import { MediaType } from '../images/manifest.js';
 import { mountFs, mountOverlay, unmount } from '../platform/mount.js';
 import { diffTar } from '../storage/layer-diff.js';
 import { chainIds } from '../storage/snapshots.js';
+import { unprivilegedOverlay } from '../storage/overlay-xattr.js';
 
 export interface LayerResult {
   desc: Descriptor & { digest: string };
@@ -112,7 +113,7 @@ export async function readOnlyView(ctx: EngineContext, diffIds: string[]): Promi
   const target = prepared.diff;
   if (lowers.length) {
     // An overlay without an upper directory is read-only; the kernel wants two lowers at least.
-    await mountFs('overlay', target, 'overlay', [`lowerdir=${lowers.map((l) => join(ctx.snapshots.dir, l)).join(':')}`]);
+    await mountFs('overlay', target, 'overlay', [`lowerdir=${lowers.map((l) => join(ctx.snapshots.dir, l)).join(':')}`, ...(unprivilegedOverlay() ? ['userxattr'] : [])]);
   }
   return {
     path: target,

@@ -8,6 +8,7 @@ import type { EngineContext } from '../engine/context.js';
 import { WORKER_URL } from '../images/worker-url.js';
 import { log, setLogLevel } from '../util/log.js';
 import { VERSION } from '../version.js';
+import { inUserNamespace } from '../platform/userns.js';
 
 // The unpack worker is a bundle of its own beside this one (see scripts/build.mjs).
 WORKER_URL.href = new URL('./unpack-worker.cjs', import.meta.url);
@@ -78,6 +79,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     config = await loadConfig({ root: g.flags.root as string | undefined, runroot: g.flags.runroot as string | undefined, config: g.flags.config as string | undefined, logLevel: g.flags.debug ? 'debug' : (g.flags['log-level'] as string | undefined) });
     setLogLevel(config.logLevel);
+    if (config.rootless && !inUserNamespace()) {
+      // Rootless: everything happens inside the user's own namespace (see platform/userns.ts).
+      const { reexecInUserNamespace } = await import('../platform/userns.js');
+      return await reexecInUserNamespace(config.runroot, process.argv.slice(1));
+    }
     const resolved = await resolveCommand(rest);
     if ('help' in resolved) {
       (resolved.code === 0 ? write : err)(resolved.help);

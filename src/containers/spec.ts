@@ -25,6 +25,8 @@ export interface SpecInput {
   init?: { source: string; target: string };
   /** devices (host nodes and CDI) and the mounts CDI asks for */
   edits?: ContainerEdits;
+  /** inside the user's namespace: no cgroup control, host filesystems bound rather than mounted */
+  rootless?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -69,8 +71,14 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', hc.Privileged ? 'rw' : 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', hc.Privileged ? 'rw' : 'ro'] },
+    // sysfs needs a network namespace of our own user namespace; cgroupfs cannot be mounted
+    // from a user namespace at all: rootless, both are bound from the host, read-only.
+    input.rootless && hc.NetworkMode === 'host'
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', hc.Privileged ? 'rw' : 'ro'] },
+    input.rootless
+      ? { destination: '/sys/fs/cgroup', type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', hc.Privileged ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${hc.ShmSize || 64 * 1024 * 1024}`] },
     { destination: '/etc/hostname', type: 'bind', source: input.etc.hostname, options: ['rbind', 'rprivate'] },
@@ -124,8 +132,8 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
     mounts,
     linux: {
       namespaces,
-      resources,
-      cgroupsPath: input.cgroupsPath,
+      // Rootless without a delegated cgroup there is nothing to apply limits with (berth warns once).
+      ...(input.rootless ? {} : { resources, cgroupsPath: input.cgroupsPath }),
       ...(input.edits?.devices.length ? { devices: input.edits.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) } : {}),
       ...(seccomp ? { seccomp } : {}),
       ...(hc.Privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),

@@ -10,6 +10,7 @@ import { CredentialStore } from '../images/registry/credentials.js';
 import type { RepositoryClient } from '../images/registry/client.js';
 import type { Reference } from '../images/reference.js';
 import { Events } from './events.js';
+import { inUserNamespace } from '../platform/userns.js';
 
 export class EngineContext {
   private _db?: Database;
@@ -42,9 +43,9 @@ export class EngineContext {
     return join(this.config.root, 'storage', 'tmp');
   }
 
-  /** Whether unpacked files may carry the archive's owners. */
+  /** Whether unpacked files may carry the archive's owners: as root, and rootless inside the user's namespace. */
   get canChown(): boolean {
-    return !this.config.rootless;
+    return !this.config.rootless || inUserNamespace();
   }
 
   async repository(ref: Pick<Reference, 'domain' | 'path'>): Promise<RepositoryClient> {

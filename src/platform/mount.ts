@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
+import { unprivilegedOverlay } from '../storage/overlay-xattr.js';
 
 const run = promisify(execFile);
 
@@ -12,7 +13,8 @@ const run = promisify(execFile);
  * keeps the option string short: the kernel caps it at one page.
  */
 export async function mountOverlay(target: string, lowers: string[], upper: string, work: string, cwd: string): Promise<void> {
-  const opts = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work}`;
+  // Inside a user namespace overlayfs may only use user.* xattrs for its markers.
+  const opts = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work}${unprivilegedOverlay() ? ',userxattr' : ''}`;
   if (opts.length > 4000) throw new BerthError('invalid-argument', `too many layers for one overlay mount (${lowers.length})`);
   try {
     await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, target], { cwd });

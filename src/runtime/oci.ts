@@ -45,8 +45,14 @@ export class OciRuntime {
     return this.run(['start', id]);
   }
 
-  kill(id: string, signal: string, all = false): Promise<unknown> {
-    return this.run(['kill', ...(all ? ['--all'] : []), id, signal]);
+  /**
+   * Signal the container. `all` reaches every process through the cgroup; where there is no
+   * cgroup to walk (rootless without delegation) the signal goes to its init, which takes the
+   * whole PID namespace with it on SIGKILL.
+   */
+  async kill(id: string, signal: string, all = false): Promise<unknown> {
+    if (!all) return this.run(['kill', id, signal]);
+    return this.run(['kill', '--all', id, signal]).catch(() => this.run(['kill', id, signal]));
   }
 
   pause(id: string): Promise<unknown> {

@@ -10,6 +10,7 @@
 //   - device nodes (block or character) other than whiteouts;
 //   - entries or a whole layer larger than the configured maximum (decompression bombs);
 //   - xattrs in the trusted.overlay.* namespace, which would forge whiteouts.
+import { opaqueXattr } from './overlay-xattr.js';
 import { closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, chmodSync, lchownSync, utimesSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -57,6 +58,16 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
   const myUid = process.geteuid?.() ?? 0;
   const myGid = process.getegid?.() ?? 0;
   const needsChown = (h: tar.Header) => opts.chown && ((h.uid ?? 0) !== myUid || (h.gid ?? 0) !== myGid);
+  // Rootless, an owner outside the user's subordinate range cannot be set (EINVAL): the file
+  // is kept, owned by root of the namespace, as podman does without --userns mappings.
+  const own = (set: (uid: number, gid: number) => void, h: tar.Header) => {
+    try {
+      set(h.uid ?? 0, h.gid ?? 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      set(0, 0);
+    }
+  };
   const kinds = new Map<string, NodeKind>([['', 'dir']]);
   const dirTimes: Array<[string, Date]> = [];
   const opaque: string[] = [];
@@ -136,7 +147,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
         if (!kinds.has(rel)) mkdirSync(abs, { mode: 0o700 });
         kinds.set(rel, 'dir');
         chmodSync(abs, mode);
-        if (needsChown(h)) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
+        if (needsChown(h)) own((u, g) => lchownSync(abs, u, g), h);
         dirTimes.push([abs, mtime]);
         entry.resume();
         break;
@@ -153,7 +164,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
             got += chunk.length;
           }
           if (got !== size) throw new HostileLayerError(label, `truncated entry "${rel}"`);
-          if (needsChown(h)) fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+          if (needsChown(h)) own((u, g) => fchownSync(fd, u, g), h);
           fchmodSync(fd, mode);
           futimesSync(fd, mtime, mtime);
         } finally {
@@ -166,7 +177,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
         clear(rel, false);
         if (!h.linkname) throw new HostileLayerError(label, `symlink "${rel}" has no target`);
         symlinkSync(h.linkname, abs);
-        if (needsChown(h)) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
+        if (needsChown(h)) own((u, g) => lchownSync(abs, u, g), h);
         lutimesSync(abs, mtime, mtime);
         kinds.set(rel, 'symlink');
         entry.resume();
@@ -213,7 +224,7 @@ export async function applyLayer(input: Readable, dest: string, opts: ApplyOptio
   await Promise.all([...whiteouts.map((p) => mknodWhiteout(p)), ...fifos.map(([p, m]) => mkfifo(p, m))]);
   if (opaque.length) {
     const { setAttributeSync } = xattr();
-    for (const dir of opaque) setAttributeSync(dir, 'trusted.overlay.opaque', 'y');
+    for (const dir of opaque) setAttributeSync(dir, opaqueXattr(), 'y');
   }
   for (let i = dirTimes.length - 1; i >= 0; i--) utimesSync(dirTimes[i][0], dirTimes[i][1], dirTimes[i][1]);
   return { entries };
@@ -226,7 +237,7 @@ async function applyXattrs(abs: string, pax: Record<string, string> | null | und
   const { setAttributeSync } = xattr();
   for (const [k, v] of attrs) {
     const name = k.slice('SCHILY.xattr.'.length);
-    if (name.startsWith('trusted.overlay.')) throw new HostileLayerError(label, `forbidden xattr ${name} on "${abs}"`);
+    if (name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.')) throw new HostileLayerError(label, `forbidden xattr ${name} on "${abs}"`);
     try {
       setAttributeSync(abs, name, Buffer.from(v, 'binary'));
     } catch (e) {

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './layer-apply.js';
 import { xattr } from '../util/native.js';
+import { opaqueXattr } from './overlay-xattr.js';
 
 export type ChangeKind = 'A' | 'C' | 'D';
 
@@ -17,7 +18,7 @@ function isWhiteout(st: Stats): boolean {
 
 function isOpaque(path: string): boolean {
   try {
-    return xattr().getAttributeSync(path, 'trusted.overlay.opaque')?.toString() === 'y';
+    return xattr().getAttributeSync(path, opaqueXattr())?.toString() === 'y';
   } catch {
     return false;
   }

@@ -36,6 +36,8 @@ import { launchMonitor } from '../runtime/monitor.js';
 import { defaultRuntime } from '../platform/runtimes.js';
 import { capabilities } from '../containers/security.js';
 import { log } from '../util/log.js';
+import { checkUsernsMode, usernsMappings } from '../containers/userns.js';
+import { rootlessLimits } from '../platform/cgroups.js';
 import { childProcess } from '../util/native.js';
 import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
 import { labelMatches } from '../images/filters.js';
@@ -147,7 +149,10 @@ export class ContainerService {
     } else if (Object.keys(hostConfig.PortBindings).length) throw invalid(`published ports need a bridge network, not --network ${mode}`);
     if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') throw invalid('Conflicting options: --restart and --rm');
     capabilities(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged); // validates names
-    if (hostConfig.UsernsMode && hostConfig.UsernsMode !== 'host') throw invalid(`invalid --userns "${hostConfig.UsernsMode}": only "host" is supported (berth does not remap users when run as root)`);
+    checkUsernsMode(hostConfig.UsernsMode, this.ctx.config.rootless);
+    if (this.ctx.config.rootless && (hostConfig.Memory || hostConfig.NanoCpus || hostConfig.CpuShares || hostConfig.CpusetCpus || (hostConfig.PidsLimit ?? 0) > 0)) {
+      log.warn(`rootless: resource limits are not enforced: ${rootlessLimits().reason}`);
+    }
     await this.deviceEdits(hostConfig); // validates devices now rather than at start
     const runtime = hostConfig.Runtime || defaultRuntime(this.ctx.config);
     if (!runtime) throw new BerthError('runtime', 'no working OCI runtime found (install runc)');
@@ -376,7 +381,9 @@ export class ContainerService {
       wiredForCleanup = wired !== undefined;
       wiredState = wired;
       this.writeEtc(c, p, wired);
-      const user = resolveUser(p.rootfs, c.config.User ?? '');
+      const userns = usernsMappings(c.hostConfig.UsernsMode);
+      // keep-id: the user's own ids, unless -u names someone else.
+      const user = resolveUser(p.rootfs, c.config.User || (userns ? `${userns.user.uid}:${userns.user.gid}` : ''));
       const env = [...(c.config.Env ?? [])];
       if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
       if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${c.config.Hostname}`);
@@ -390,7 +397,7 @@ export class ContainerService {
       const edits = await this.deviceEdits(c.hostConfig);
       env.push(...edits.env);
       const spec = buildSpec(
-        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless },
+        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless, userns },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));

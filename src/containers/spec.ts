@@ -7,6 +7,7 @@ import { capabilities, defaultSeccomp, MASKED_PATHS, READONLY_PATHS } from './se
 import { ownRlimits } from '../platform/limits.js';
 import { invalid } from '../errors.js';
 import type { ContainerEdits } from './devices.js';
+import type { UsernsMappings } from './userns.js';
 
 export interface SpecInput {
   record: ContainerRecord;
@@ -27,6 +28,8 @@ export interface SpecInput {
   edits?: ContainerEdits;
   /** inside the user's namespace: no cgroup control, host filesystems bound rather than mounted */
   rootless?: boolean;
+  /** a user namespace of the container's own (rootless --userns=keep-id) */
+  userns?: UsernsMappings;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,7 +76,7 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     // sysfs needs a network namespace of our own user namespace; cgroupfs cannot be mounted
     // from a user namespace at all: rootless, both are bound from the host, read-only.
-    input.rootless && hc.NetworkMode === 'host'
+    input.rootless && (hc.NetworkMode === 'host' || (input.userns && input.netns))
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', hc.Privileged ? 'rw' : 'ro'] },
     input.rootless
@@ -99,6 +102,7 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
   for (const m of input.edits?.mounts ?? []) mounts.push({ destination: m.destination, type: m.type ?? 'bind', source: m.source, options: m.options ?? ['rbind', 'rprivate'] });
   const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (hc.NetworkMode !== 'host') namespaces.push(input.netns ? { type: 'network', path: input.netns } : { type: 'network' });
+  if (input.userns) namespaces.push({ type: 'user' });
   const resources: Spec = {
     devices: hc.Privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICES_ALLOWED.map(([type, major, minor]) => ({ allow: true, type, major: major ?? undefined, minor: minor ?? undefined, access: 'rwm' }))],
   };
@@ -134,6 +138,7 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
       namespaces,
       // Rootless without a delegated cgroup there is nothing to apply limits with (berth warns once).
       ...(input.rootless ? {} : { resources, cgroupsPath: input.cgroupsPath }),
+      ...(input.userns ? { uidMappings: input.userns.uid, gidMappings: input.userns.gid } : {}),
       ...(input.edits?.devices.length ? { devices: input.edits.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) } : {}),
       ...(seccomp ? { seccomp } : {}),
       ...(hc.Privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),

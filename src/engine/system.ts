@@ -2,9 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, hostname, release } from 'node:os';
 import type { EngineContext } from './context.js';
-import { cgroupMode } from '../platform/cgroups.js';
+import { cgroupMode, rootlessLimits } from '../platform/cgroups.js';
 import { probeRuntimes, type RuntimeInfo } from '../platform/runtimes.js';
 import { VERSION } from '../version.js';
+import { parseIdMap, type IdRange } from '../platform/userns.js';
 
 export interface SystemInfo {
   ID: string;
@@ -17,6 +18,8 @@ export interface SystemInfo {
   RunRoot: string;
   ConfigFile: string;
   Rootless: boolean;
+  /** rootless only: the user namespace's id maps and the backends in use */
+  RootlessDetails?: { UidMap: IdRange[]; GidMap: IdRange[]; Storage: string; Network: string; CgroupLimits: string };
   CgroupVersion: string;
   CgroupMode: string;
   DefaultRuntime: string | null;
@@ -28,6 +31,17 @@ export interface SystemInfo {
   NCPU: number;
   MemTotal: number;
   SecurityOptions: string[];
+}
+
+function rootlessDetails(): NonNullable<SystemInfo['RootlessDetails']> {
+  const map = (f: string) => (existsSync(f) ? parseIdMap(readFileSync(f, 'utf8')) : []);
+  return {
+    UidMap: map('/proc/self/uid_map'),
+    GidMap: map('/proc/self/gid_map'),
+    Storage: 'overlay, native in the user namespace (userxattr)',
+    Network: 'none and host; bridge networks through a per-user network namespace with slirp4netns',
+    CgroupLimits: `not enforced: ${rootlessLimits().reason}`,
+  };
 }
 
 function osName(): string {
@@ -61,6 +75,7 @@ export async function systemInfo(ctx: EngineContext): Promise<SystemInfo> {
     RunRoot: ctx.config.runroot,
     ConfigFile: ctx.config.configPath,
     Rootless: ctx.config.rootless,
+    ...(ctx.config.rootless ? { RootlessDetails: rootlessDetails() } : {}),
     CgroupVersion: String(cg.version),
     CgroupMode: cg.mode,
     DefaultRuntime: rt.default,

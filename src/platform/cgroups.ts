@@ -29,3 +29,16 @@ export function parseCgroupMode(mountinfo: string): { version: 1 | 2; mode: Cgro
   if (v1 && v2Any) return { version: 1, mode: 'hybrid' };
   return { version: v1 ? 1 : 2, mode: v1 ? 'legacy' : 'unified' };
 }
+
+/**
+ * Whether a rootless berth can enforce resource limits here. It would need a cgroup v2
+ * subtree delegated to the user (systemd's Delegate=yes); berth does not use one yet, so
+ * rootless limits are reported and warned about, never silently dropped.
+ */
+export function rootlessLimits(): { enforced: false; reason: string } {
+  const { version } = cgroupMode();
+  return {
+    enforced: false,
+    reason: version === 1 ? 'this host uses cgroup v1 (hybrid), which cannot be delegated to a user' : 'berth does not use a delegated cgroup v2 subtree yet',
+  };
+}

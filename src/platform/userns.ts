@@ -127,7 +127,7 @@ export async function reexecInUserNamespace(runroot: string, argv: string[]): Pr
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
   const r = spawnSync('nsenter', ['--user', '--mount', `--target=${pid}`, '--', process.execPath, ...process.execArgv, ...argv], {
     stdio: 'inherit',
-    env: { ...process.env, BERTH_HOST_UID: String(process.getuid!()) },
+    env: { ...process.env, BERTH_HOST_GID: String(process.getgid!()) },
   });
   if (r.error) throw new BerthError('runtime', `entering the user namespace (nsenter): ${r.error.message}`);
   return r.status ?? 128 + 15;

@@ -30,6 +30,15 @@ export const command: Command = {
       ` Security Options:${info.SecurityOptions.length ? '' : ' none'}`,
       ...info.SecurityOptions.map((s) => `  ${s}`),
       ` Rootless: ${info.Rootless}`,
+      ...(info.RootlessDetails
+        ? [
+            `  UID map: ${info.RootlessDetails.UidMap.map((m) => `${m.inner}->${m.outer}+${m.count}`).join(' ')}`,
+            `  GID map: ${info.RootlessDetails.GidMap.map((m) => `${m.inner}->${m.outer}+${m.count}`).join(' ')}`,
+            `  Storage: ${info.RootlessDetails.Storage}`,
+            `  Network: ${info.RootlessDetails.Network}`,
+            `  Cgroup limits: ${info.RootlessDetails.CgroupLimits}`,
+          ]
+        : []),
       ` Kernel Version: ${info.KernelVersion}`,
       ` Operating System: ${info.OperatingSystem}`,
       ` OSType: ${info.OSType}`,

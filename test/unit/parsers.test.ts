@@ -98,3 +98,17 @@ test('the seccomp profile refuses namespace-creating clone and privileged calls 
   const admin = defaultSeccomp([...DEFAULT_CAPS, 'CAP_SYS_ADMIN']);
   assert.ok(admin.syscalls.some((r) => r.action === 'SCMP_ACT_ALLOW' && r.names.includes('mount')));
 });
+
+test('user namespaces: id maps, subordinate ranges, keep-id mappings', async () => {
+  const { parseIdMap, subordinateRange } = await import('../../src/platform/userns.js');
+  const { keepIdMappings } = await import('../../src/containers/userns.js');
+  assert.deepEqual(parseIdMap('         0       1001          1\n         1     100000      65536\n'), [{ inner: 0, outer: 1001, count: 1 }, { inner: 1, outer: 100000, count: 65536 }]);
+  const subuid = 'alice:100000:65536\n1002:200000:1000\nbroken:x:1\n';
+  assert.deepEqual(subordinateRange(subuid, 'alice', 1001), { start: 100000, count: 65536 });
+  assert.deepEqual(subordinateRange(subuid, 'bob', 1002), { start: 200000, count: 1000 });
+  assert.equal(subordinateRange(subuid, 'broken', 9), undefined);
+  assert.equal(subordinateRange(subuid, 'carol', 1003), undefined);
+  // 65537 ids in the user's namespace (0 = the user, 1..65536 subordinate); uid 1001 keeps itself.
+  assert.deepEqual(keepIdMappings(1001, 65537), [{ containerID: 0, hostID: 1, size: 1001 }, { containerID: 1001, hostID: 0, size: 1 }, { containerID: 1002, hostID: 1002, size: 64535 }]);
+  assert.deepEqual(keepIdMappings(0, 10), [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: 1, size: 9 }]);
+});

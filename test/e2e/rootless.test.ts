@@ -1,0 +1,136 @@
+// berth as ordinary users: each inside a user namespace of its own (root = the user, the
+// rest from /etc/subuid), with state that no other user can see.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
+import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
+import { canRunBerth, createUser, type TestUser } from '../helpers/users.js';
+
+const boxes = sandboxes();
+let root: Sandbox;
+let reg: Registry;
+let work: string;
+let alice: TestUser;
+let bob: TestUser;
+let ref: string;
+let skip: string | false = false;
+
+async function as(u: TestUser, args: string[], opts?: { input?: string | Buffer }): Promise<string> {
+  const r = await u.berth(args, opts);
+  if (r.code !== 0) throw new Error(`${u.name}: berth ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'berth-rootless-'));
+  chmodSync(work, 0o755);
+  const tag = String(process.pid % 100000);
+  alice = createUser(`brla${tag}`, 300000);
+  bob = createUser(`brlb${tag}`, 400000);
+  if (!(await canRunBerth(alice))) {
+    skip = 'the test users cannot run berth from this checkout (a directory above it is not readable by others)';
+    return;
+  }
+  // An image whose layer holds a file owned by an id beyond any user's subordinate range.
+  const { tar } = await makeTar([
+    ...busyboxEntries(readFileSync(BUSYBOX_PATH)),
+    { path: 'opt/', type: 'directory' },
+    { path: 'opt/foreign', type: 'file', content: 'owned by 70000\n', uid: 70000, gid: 70000 },
+  ]);
+  writeFileSync(join(work, 'rootfs.tar'), tar);
+  root = boxes.fresh();
+  reg = await startRegistry();
+  ref = `${reg.host}/rootless/box:1`;
+  await ok(root, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), ref]);
+  await ok(root, ['push', ref]);
+});
+
+after(async () => {
+  alice?.remove();
+  bob?.remove();
+  await reg?.stop();
+  boxes.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('rootless', () => {
+  test('pull, run, run -d, exec, logs, cp, stop, rm as an ordinary user', async (t) => {
+    if (skip) return t.skip(skip);
+    await as(alice, ['pull', '-q', ref]);
+    assert.match(await as(alice, ['images', '--format', '{{.Repository}}:{{.Tag}}']), new RegExp(`^${reg.host}/rootless/box:1$`, 'm'));
+    assert.equal(await as(alice, ['run', '--rm', '--network', 'none', ref, 'id']), 'uid=0(root) gid=0(root)\n');
+    // Root in the container is the user on the host.
+    const map = (await as(alice, ['run', '--rm', '--network', 'none', ref, 'cat', '/proc/self/uid_map'])).trim().split('\n')[0].trim().split(/\s+/);
+    assert.deepEqual(map, ['0', String(alice.uid), '1']);
+    // A file owned by an id the user cannot map is kept, owned by the container's root.
+    assert.equal(await as(alice, ['run', '--rm', '--network', 'none', ref, 'sh', '-c', 'stat -c %u /opt/foreign; cat /opt/foreign']), '0\nowned by 70000\n');
+    await as(alice, ['run', '-d', '--name', 'worker', '--network', 'none', ref, 'sh', '-c', 'echo started; exec sleep 300']);
+    assert.match(await as(alice, ['ps', '--format', '{{.Names}} {{.Status}}']), /^worker Up/m);
+    assert.equal(await as(alice, ['exec', 'worker', 'sh', '-c', 'echo from exec; id -u']), 'from exec\n0\n');
+    assert.equal(await as(alice, ['logs', 'worker']), 'started\n');
+    await as(alice, ['cp', 'worker:/etc/passwd', `${alice.home}/passwd-copy`]);
+    assert.match(readFileSync(`${alice.home}/passwd-copy`, 'utf8'), /^root:x:0:0/);
+    assert.equal(statSync(`${alice.home}/passwd-copy`).uid, alice.uid);
+    await as(alice, ['stop', '-t', '1', 'worker']);
+    await as(alice, ['rm', 'worker']);
+    assert.equal((await as(alice, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('build as an ordinary user', async (t) => {
+    if (skip) return t.skip(skip);
+    const ctx = join(work, 'ctx');
+    mkdirSync(ctx, { mode: 0o755 });
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${ref}\nCOPY note.txt /note.txt\nRUN echo built >> /note.txt && mkdir -p /gone/x && rm -rf /gone\n`);
+    writeFileSync(join(ctx, 'note.txt'), 'copied\n');
+    chmodSync(join(ctx, 'Dockerfile'), 0o644);
+    chmodSync(join(ctx, 'note.txt'), 0o644);
+    await as(alice, ['build', '-q', '--network', 'none', '-t', 'mine:1', ctx]);
+    assert.equal(await as(alice, ['run', '--rm', '--network', 'none', 'mine:1', 'cat', '/note.txt']), 'copied\nbuilt\n');
+  });
+
+  test('--userns=keep-id: the user is themselves in the container, and bind-mounted files keep their owner', async (t) => {
+    if (skip) return t.skip(skip);
+    const shared = join(alice.home, 'shared');
+    await alice.exec('mkdir', ['-p', shared]);
+    await alice.exec('sh', ['-c', `echo mine > ${shared}/file`]);
+    const out = await as(alice, ['run', '--rm', '--network', 'none', '--userns', 'keep-id', '-v', `${shared}:/data`, ref, 'sh', '-c', 'id -u; stat -c %u /data/file; touch /data/made-inside']);
+    assert.equal(out, `${alice.uid}\n${alice.uid}\n`);
+    assert.equal(statSync(join(shared, 'made-inside')).uid, alice.uid);
+    const plain = await as(alice, ['run', '--rm', '--network', 'none', '-v', `${shared}:/data`, ref, 'stat', '-c', '%u', '/data/file']);
+    assert.equal(plain, '0\n');
+    const auto = await alice.berth(['run', '--rm', '--userns', 'auto', ref, 'true']);
+    assert.notEqual(auto.code, 0);
+    assert.match(auto.stderr, /--userns=auto is not supported/);
+  });
+
+  test('limits that cannot be enforced are warned about, and info says rootless with the mapping', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await alice.berth(['run', '--rm', '--network', 'none', '--memory', '32m', ref, 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /rootless: resource limits are not enforced/);
+    const info = await as(alice, ['info']);
+    assert.match(info, /Rootless: true/);
+    assert.match(info, new RegExp(`UID map: 0->${alice.uid}\\+1 1->\\d+\\+65536`));
+    assert.match(info, new RegExp(`Root Dir: ${alice.home}/.local/share/berth`));
+  });
+
+  test('another user sees nothing of the first: images, containers, state, logs', async (t) => {
+    if (skip) return t.skip(skip);
+    await as(alice, ['run', '-d', '--name', 'private', '--network', 'none', ref, 'sh', '-c', 'echo secret-log-line; exec sleep 300']);
+    assert.equal((await as(bob, ['images', '-q'])).trim(), '');
+    assert.equal((await as(bob, ['ps', '-aq'])).trim(), '');
+    const peek = await bob.exec('ls', [`${alice.home}/.local/share/berth`]);
+    assert.notEqual(peek.code, 0);
+    const peekRun = await bob.exec('ls', [join(alice.runtimeDir, 'berth')]);
+    assert.notEqual(peekRun.code, 0);
+    for (const dir of [`${alice.home}/.local/share/berth`, join(alice.runtimeDir, 'berth')]) {
+      assert.equal(statSync(dir).mode & 0o077, 0, `${dir} is private`);
+    }
+    assert.equal((await bob.berth(['logs', 'private'])).code, 1);
+    await as(alice, ['rm', '-f', 'private']);
+  });
+});

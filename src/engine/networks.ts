@@ -11,7 +11,7 @@ import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest, type SetupResult } from '../network/netavark.js';
 import { isolateBridges, releaseBridges } from '../network/isolation.js';
-import { addKeeper, bridgePorts, createNetns, createScratchNetns, deleteLink, deleteNetns, hostSubnets, hostSubnets6, linkExists, netnsPath } from '../platform/netns.js';
+import { addKeeper, bridgePorts, createNetns, createScratchNetns, deleteLink, deleteNetns, hostRoutes, hostSubnets, hostSubnets6, linkExists, netnsPath } from '../platform/netns.js';
 import { bigToIp6, contains6, formatCidr6, hostAt, ip6ToBig, overlaps6, parseCidr6, randomUla, type Cidr6 } from '../network/ipnet6.js';
 import type { Database } from '../state/db.js';
 import { log } from '../util/log.js';
@@ -98,6 +98,21 @@ function keeperOf(n: NetworkInfo): string | undefined {
   return n.name === DEFAULT_NETWORK ? undefined : `bk-${n.id.slice(0, 12)}`;
 }
 
+/**
+ * A network whose bridge is not up yet must not bring up a subnet the host already routes
+ * through another interface: another berth root (each has its own IPAM) or another program
+ * may have taken it since the network was made, and two bridges with one subnet break both.
+ */
+function refuseRoutedElsewhere(infos: NetworkInfo[]): void {
+  const routes = hostRoutes();
+  for (const n of infos) {
+    if (linkExists(n.network_interface)) continue;
+    const mine = parseCidr(n.subnets[0].subnet);
+    const other = routes.find((r) => r.iface !== n.network_interface && overlaps(parseCidr(r.subnet), mine));
+    if (other) throw conflict(`network ${n.name}'s subnet ${n.subnets[0].subnet} is already routed on this host through ${other.iface} (${other.subnet}): remove that network, or make this one again with another --subnet`);
+  }
+}
+
 export class NetworkService {
   constructor(private readonly ctx: EngineContext) {}
 
@@ -127,6 +142,7 @@ export class NetworkService {
   private wire(netns: string, req: SetupRequest): Promise<SetupResult> {
     const bridges = Object.values(req.network_info).map((n) => n.network_interface);
     return this.netavarkLock(async () => {
+      refuseRoutedElsewhere(Object.values(req.network_info));
       await isolateBridges(bridges);
       let res: SetupResult;
       try {

@@ -100,17 +100,27 @@ export function listNetns(prefix: string): string[] {
   }
 }
 
-/** IPv4 subnets already routed on the host (a new network must not overlap them). */
-export async function hostSubnets(): Promise<string[]> {
+/** The host's IPv4 routes (main table, default route aside), from /proc/net/route. */
+export function hostRoutes(): Array<{ iface: string; subnet: string }> {
+  let text = '';
   try {
-    const { stdout } = await run('ip', ['-4', '-o', 'route', 'show']);
-    return stdout
-      .split('\n')
-      .map((l) => l.split(' ')[0])
-      .filter((d) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(d));
+    text = readFileSync('/proc/net/route', 'utf8');
   } catch {
     return [];
   }
+  // Destination and mask are 32-bit hex in the kernel's (little-endian) byte order.
+  const quad = (hex: string) => [0, 1, 2, 3].map((i) => parseInt(hex.slice(6 - 2 * i, 8 - 2 * i), 16)).join('.');
+  return text
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 8 && /^[0-9A-F]{8}$/.test(f[1]) && /^[0-9A-F]{8}$/.test(f[7]) && f[7] !== '00000000')
+    .map((f) => ({ iface: f[0], subnet: `${quad(f[1])}/${parseInt(f[7], 16).toString(2).replace(/0/g, '').length}` }));
+}
+
+/** IPv4 subnets already routed on the host (a new network must not overlap them). */
+export async function hostSubnets(): Promise<string[]> {
+  return hostRoutes().map((r) => r.subnet);
 }
 
 /** IPv6 prefixes routed on the host, link-local and multicast aside. */

@@ -301,6 +301,27 @@ describe('user-defined networks', () => {
     await ok(sb, ['network', 'rm', 'sealed']);
   });
 
+  test('another root cannot bring up a subnet this one routes (each root has its own IPAM)', async () => {
+    const other = boxes.fresh();
+    await ok(other, ['import', join(work, 'rootfs.tar'), IMG]);
+    await ok(sb, ['network', 'create', '--subnet', '10.128.0.0/24', 'mine']);
+    await ok(sb, ['run', '-d', '--name', 'holder', '--network', 'mine', IMG, 'sleep', '60']);
+    const m = await made(['holder'], ['mine']);
+    await ok(other, ['network', 'create', '--subnet', '10.128.0.0/24', 'theirs']);
+    const clash = await other.run(['run', '--rm', '--network', 'theirs', IMG, 'true']);
+    assert.equal(clash.code, 125);
+    assert.match(clash.stderr, /network theirs's subnet 10\.128\.0\.0\/24 is already routed on this host through br-[0-9a-f]{12}/);
+    assert.equal((await ok(other, ['ps', '-aq'])).trim(), '', 'the --rm container went with the failed start');
+    // A subnet picked for a new network avoids the ones the host routes.
+    await ok(other, ['network', 'create', 'picked']);
+    const picked = (await ok(other, ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'picked'])).trim();
+    assert.ok(!execFileSync('ip', ['-4', 'route']).toString().includes(`${picked} `), `${picked} is not routed yet`);
+    await ok(other, ['network', 'rm', 'theirs', 'picked']);
+    await ok(sb, ['rm', '-f', 'holder']);
+    await ok(sb, ['network', 'rm', 'mine']);
+    assert.deepEqual(traces(m), []);
+  });
+
   test('bad input: overlapping subnet, unknown network, a network in use, a malformed -p', async () => {
     await ok(sb, ['network', 'create', '--subnet', '10.123.0.0/24', 'one']);
     const overlap = await sb.run(['network', 'create', '--subnet', '10.123.0.128/25', 'two']);

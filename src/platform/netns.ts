@@ -102,13 +102,15 @@ export function listNetns(prefix: string): string[] {
 
 /** The host's IPv4 routes (main table, default route aside), from /proc/net/route. */
 export function hostRoutes(): Array<{ iface: string; subnet: string }> {
-  let text = '';
   try {
-    text = readFileSync('/proc/net/route', 'utf8');
+    return parseProcRoute(readFileSync('/proc/net/route', 'utf8'));
   } catch {
     return [];
   }
-  // Destination and mask are 32-bit hex in the kernel's (little-endian) byte order.
+}
+
+/** /proc/net/route's lines: destination and mask are 32-bit hex in the host's (little-endian) byte order. */
+export function parseProcRoute(text: string): Array<{ iface: string; subnet: string }> {
   const quad = (hex: string) => [0, 1, 2, 3].map((i) => parseInt(hex.slice(6 - 2 * i, 8 - 2 * i), 16)).join('.');
   return text
     .split('\n')

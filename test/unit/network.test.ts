@@ -46,3 +46,20 @@ test('IPv6 addresses: parsed and written as RFC 5952 has them', async () => {
   assert.match(formatCidr6(ula), /^fd[0-9a-f]{2}:/);
   assert.ok(overlaps6(parseCidr6('fd00::/8'), ula));
 });
+
+test('host routes from /proc/net/route: little-endian hex into CIDRs, the default route left out', async () => {
+  const { parseProcRoute } = await import('../../src/platform/netns.js');
+  const text = [
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+    'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+    'berth0\t0000570A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+    'br-cf79902baf8c\t0001590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+    'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+    '',
+  ].join('\n');
+  assert.deepEqual(parseProcRoute(text), [
+    { iface: 'berth0', subnet: '10.87.0.0/16' },
+    { iface: 'br-cf79902baf8c', subnet: '10.89.1.0/24' },
+    { iface: 'eth0', subnet: '192.0.2.0/24' },
+  ]);
+});

@@ -2,7 +2,7 @@
 // /containers/{id}/attach): conmon's attach socket (SOCK_SEQPACKET, one byte of stream id
 // per packet: 2 stdout, 3 stderr; what is written goes to the container's stdin), terminal
 // resizes through the bundle's `ctl` FIFO, detach keys, and waiting for the exit code.
-import { writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import type { ContainerService } from './containers.js';
 import type { ContainerRecord } from '../containers/model.js';
 import { unixSocket } from '../util/native.js';
@@ -50,10 +50,15 @@ export async function waitExit(svc: ContainerService, c: ContainerRecord): Promi
 
 /** Set the container's terminal size (conmon's ctl FIFO: "1 rows cols"). */
 export function resizeTty(svc: ContainerService, c: ContainerRecord, rows: number, cols: number): void {
+  // O_NONBLOCK: once conmon is gone nothing reads the FIFO, and a plain open would block for good.
+  let fd: number | undefined;
   try {
-    writeFileSync(`${svc.paths(c.id).bundle}/ctl`, `1 ${rows} ${cols}\n`);
+    fd = openSync(`${svc.paths(c.id).bundle}/ctl`, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    writeSync(fd, `1 ${rows} ${cols}\n`);
   } catch {
     /* the container is gone */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -84,9 +89,14 @@ export class AttachSocket {
   }
 
   connect(svc: ContainerService, c: ContainerRecord): Promise<void> {
+    return this.connectTo(svc.paths(c.id).attach);
+  }
+
+  /** any conmon attach socket (an exec session's too) */
+  connectTo(path: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.sock.once('error', reject);
-      this.sock.connect(svc.paths(c.id).attach, () => {
+      this.sock.connect(path, () => {
         this.sock.off('error', reject);
         resolve();
       });

@@ -486,7 +486,7 @@ export class ContainerService {
   // ---------------------------------------------------------------- exec
 
   /** Write the process.json for `runtime exec` (the container's own process settings, overridden). */
-  private execProcess(c: ContainerRecord, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; privileged?: boolean }): string {
+  execProcess(c: ContainerRecord, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; privileged?: boolean; consoleSize?: { height: number; width: number } }): string {
     const p = this.paths(c.id);
     const user = resolveUser(p.rootfs, o.user ?? c.config.User ?? '');
     const env = [...(c.config.Env ?? [])];
@@ -508,6 +508,7 @@ export class ContainerService {
       env,
       cwd: o.workdir || c.config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+      ...(o.tty && o.consoleSize ? { consoleSize: o.consoleSize } : {}),
     };
     const file = `${p.bundle}/exec-${randomBytes(6).toString('hex')}.json`;
     writeFileSync(file, JSON.stringify(proc));

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,9 +216,9 @@ describe('containers with the docker CLI', () => {
     assert.equal(ex.code, 4);
     assert.equal(ex.stdout, 'api from exec\n');
     assert.equal(await dockerOk(['exec', '-i', 'ticker', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
-    const tty = await docker(['exec', '-t', 'ticker', 'true']);
-    assert.notEqual(tty.code, 0);
-    assert.match(tty.stderr, /not supported by berth system service yet/, 'exec -t says plainly that it is not there yet');
+    const tty = await docker(['exec', '-t', 'ticker', 'sh', '-c', 'tty; exit 3']);
+    assert.equal(tty.code, 3, tty.stderr);
+    assert.match(tty.stdout, /^\/dev\/pts\/\d+\r\n$/, 'exec -t runs on a terminal of its own');
     assert.equal((await dockerOk(['inspect', '-f', '{{.State.Status}} {{.Name}} {{.Config.Image}}', 'ticker'])).trim(), 'running /ticker ' + IMG);
     const top = await dockerOk(['top', 'ticker']);
     assert.match(top, /PID/);
@@ -254,6 +254,60 @@ describe('containers with the docker CLI', () => {
     const code = await new Promise((r) => child.on('close', r));
     assert.equal(code, 6);
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+  });
+
+  test('exec -it gives a working shell through a terminal of the right size; resize; detach keys leave it running', async (t) => {
+    await dockerOk(['run', '-d', '--name', 'shell-host', IMG, 'sleep', '300']);
+    // The outer terminal is 33x77: the CLI sends that size at start (ConsoleSize) and as a resize.
+    const child = spawn('script', ['-qec', `stty rows 33 cols 77; ${DOCKER} exec -it -e WHO=tty shell-host sh`, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, re);
+    };
+    await waitFor(/# /);
+    child.stdin.write('echo $WHO-$((6*7)) $(stty size) $(tty)\r');
+    await waitFor(/tty-42 33 77 \/dev\/pts\/\d+/);
+    child.stdin.write('exit 6\r');
+    assert.equal(await new Promise((r) => child.on('close', r)), 6, out);
+
+    // Resize through the API (what the CLI does on SIGWINCH), on an exec started by an SDK.
+    const d = new Docker({ socketPath: sock });
+    const ex = await d.getContainer('shell-host').exec({ Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const stream = await ex.start({ hijack: true, stdin: true, Tty: true });
+    t.after(() => stream.destroy());
+    let got = '';
+    stream.on('data', (b: Buffer) => (got += b.toString()));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(got); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(got, re);
+    };
+    assert.equal((await ex.inspect()).Running, true);
+    await ex.resize({ h: 41, w: 123 });
+    stream.write('echo size=$(stty size)\n');
+    await until(/size=41 123/);
+    assert.equal((await api('POST', `/exec/${ex.id}/resize?h=x&w=1`)).status, 400);
+    // ctrl-p ctrl-q: the client goes, the shell stays until it is told to exit by another exec
+    stream.write('echo $$ > /shell.pid; echo pid-$((1+1))-saved\n');
+    await until(/pid-2-saved/);
+    const ended = new Promise((r) => stream.on('end', r));
+    stream.write(Buffer.from([0x10, 0x11]));
+    await ended;
+    assert.equal((await ex.inspect()).Running, true, 'detached, still running');
+    await dockerOk(['exec', 'shell-host', 'sh', '-c', 'kill -9 $(cat /shell.pid)']);
+    for (let i = 0; i < 50 && (await ex.inspect()).Running; i++) await new Promise((r) => setTimeout(r, 100));
+    const done = await ex.inspect();
+    assert.equal(done.Running, false);
+    assert.equal(done.ExitCode, 137);
+
+    const missing = await docker(['exec', '-t', 'shell-host', 'no-such-command']);
+    assert.equal(missing.code, 126);
+    assert.match(missing.stdout + missing.stderr, /no-such-command.*not found/);
+    await dockerOk(['rm', '-f', 'shell-host']);
+    assert.deepEqual(readdirSync(join(sb.runroot, 'exec-sessions')), [], 'the sessions left nothing behind');
+    const links = readdirSync(join(sb.runroot, 'socket')).map((n) => readlinkSync(join(sb.runroot, 'socket', n)));
+    assert.deepEqual(links.filter((l) => l.includes('exec-sessions')), [], 'nor links to their sockets');
   });
 
   test('attach with stdin (run -i), wait conditions, logs as multiplexed frames', async () => {

@@ -1,14 +1,15 @@
 // /containers/{id}/exec, /exec/{id}/start|resize|json. An exec instance is a small JSON file
 // under the runroot (not service memory), so `inspect` answers whichever process asks.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { int, json, readJson, res, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
-import { hijack } from '../stream.js';
+import { hijack, type Hijacked } from '../stream.js';
 import { ContainerService } from '../../engine/containers.js';
-import { DetachKeys, parseDetachKeys } from '../../engine/attach.js';
-import { conflict, invalid, notFound, notImplemented } from '../../errors.js';
+import { AttachSocket, DetachKeys, parseDetachKeys } from '../../engine/attach.js';
+import { conflict, invalid, notFound } from '../../errors.js';
+import { launchExecSession, resizeExecSession, type ExecSession } from '../../runtime/exec-monitor.js';
 import type { EngineContext } from '../../engine/context.js';
 
 interface ExecRecord {
@@ -30,7 +31,6 @@ interface ExecRecord {
   Pid: number;
 }
 
-const TTY_EXEC = 'exec with a terminal (-t) is not supported by berth system service yet: exec without -t, or use `berth exec -it`';
 
 function dir(engine: EngineContext): string {
   const d = join(engine.config.runroot, 'execs');
@@ -61,7 +61,10 @@ function sweep(engine: EngineContext, svc: ContainerService): void {
     try {
       const f = join(d, n);
       const e = JSON.parse(readFileSync(f, 'utf8')) as ExecRecord;
-      if (!svc.store.get(e.ContainerID) || (!e.Running && statSync(f).mtimeMs < old)) rmSync(f, { force: true });
+      if (!svc.store.get(e.ContainerID) || (!e.Running && statSync(f).mtimeMs < old)) {
+        rmSync(f, { force: true });
+        rmSync(sessionDir(engine, e.ID), { recursive: true, force: true });
+      }
     } catch {
       /* raced with another sweep */
     }
@@ -103,7 +106,6 @@ async function create(r: ApiRequest): Promise<void> {
     Pid: 0,
   };
   if (e.DetachKeys) parseDetachKeys(e.DetachKeys);
-  if (e.Tty) throw notImplemented(TTY_EXEC);
   save(r.engine, e);
   json(r, 201, { Id: e.ID });
 }
@@ -114,10 +116,8 @@ async function start(r: ApiRequest): Promise<void> {
   if (e.Started) throw conflict(`exec ${e.ID} has already been started`);
   const detach = body.Detach === true;
   const tty = typeof body.Tty === 'boolean' ? body.Tty : e.Tty;
-  // `runtime exec --tty` in the foreground needs a terminal of its own; through conmon's exec
-  // session (attach socket, resize FIFO) is the way, not built yet.
-  if (tty) throw notImplemented(TTY_EXEC);
   const svc = new ContainerService(r.engine);
+  if (tty) return startTerminal(r, svc, e, detach, consoleSize(body.ConsoleSize));
   const { child, exit } = await svc.spawnExec(e.ContainerID, { cmd: e.Cmd, env: e.Env, user: e.User || undefined, workdir: e.WorkingDir || undefined, tty, privileged: e.Privileged });
   e.Started = true;
   e.Running = true;
@@ -151,17 +151,123 @@ async function start(r: ApiRequest): Promise<void> {
   conn.end();
 }
 
+function consoleSize(v: unknown): { height: number; width: number } | undefined {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n > 0 && n <= 1000)) return undefined;
+  return { height: v[0] as number, width: v[1] as number };
+}
+
+/** An exec session's own directory: conmon's attach socket, ctl FIFO, pid and exit files. */
+function sessionDir(engine: EngineContext, id: string): string {
+  return join(engine.config.runroot, 'exec-sessions', id.slice(0, 12));
+}
+
+/**
+ * Exec with a terminal: the process runs under its own conmon (see runtime/exec-monitor.ts for
+ * why), reached through conmon's attach socket like a container with a tty. The output is raw
+ * (a terminal has one stream); resizes go to the session's ctl FIFO.
+ */
+async function startTerminal(r: ApiRequest, svc: ContainerService, e: ExecRecord, detach: boolean, size: { height: number; width: number } | undefined): Promise<void> {
+  const c = await svc.get(e.ContainerID);
+  if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
+  const dir = sessionDir(r.engine, e.ID);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const spec = svc.execProcess(c, { cmd: e.Cmd, env: e.Env, user: e.User || undefined, workdir: e.WorkingDir || undefined, tty: true, privileged: e.Privileged, consoleSize: size });
+  const link = join(svc.paths(c.id).socketDir, e.ID.slice(0, 12));
+  const cleanup = () => {
+    rmSync(spec, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+    // conmon 2.1.6 leaves its socket link behind
+    rmSync(link, { force: true });
+  };
+  let session: ExecSession;
+  try {
+    session = await launchExecSession({ containerId: c.id, sessionId: e.ID.slice(0, 12), dir, socketDir: svc.paths(c.id).socketDir, runtime: svc.runtime(c), processSpec: spec, stdin: e.AttachStdin && !detach });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  // Output before the client's stream is ready (the process runs before the 101 goes out) waits here.
+  let conn: Hijacked | undefined;
+  const early: Buffer[] = [];
+  const sock = new AttachSocket((_stream, d) => {
+    if (!e.AttachStdout && !e.AttachStderr) return;
+    if (conn) conn.write(d);
+    else early.push(Buffer.from(d));
+  });
+  await sock.connectTo(session.attachPath).catch(() => undefined);
+  let pid: number;
+  try {
+    pid = await session.run();
+  } catch (err) {
+    sock.destroy();
+    cleanup();
+    // docker: the exec ran and failed to start (126); the client reads the message in its stream
+    save(r.engine, { ...e, Started: true, Running: false, ExitCode: 126 });
+    if (detach) throw err;
+    const failed = hijack(r, false);
+    failed.write(`${(err as Error).message}\r\n`);
+    failed.end();
+    return;
+  }
+  r.engine.events.emit('container', `exec_start: ${e.Cmd.join(' ')}`, c.id, { name: c.name });
+  save(r.engine, { ...e, Started: true, Running: true, Pid: pid });
+  const finished = session.exit.then((code) => {
+    save(r.engine, { ...load(r.engine, e.ID), Running: false, ExitCode: code });
+    cleanup();
+  });
+  if (detach) {
+    sock.destroy();
+    res(r).writeHead(200, { 'Content-Type': 'application/json' }).end();
+    return;
+  }
+  conn = hijack(r, false);
+  for (const d of early.splice(0)) conn.write(d);
+  if (e.AttachStdin) {
+    const keys = new DetachKeys(parseDetachKeys(e.DetachKeys || undefined));
+    conn.input.on('data', (d: Buffer) => {
+      // Detaching leaves the process running (docker's detach keys); its exit is still recorded.
+      if (keys.feed(d)) return conn!.end();
+      sock.write(d);
+    });
+    conn.input.resume();
+  }
+  // The exit code is on disk before the stream ends: docker's CLI inspects the exec right after.
+  // conmon closes the socket after the last output: both, so no output is cut off.
+  await Promise.race([Promise.all([finished, sock.closed]), conn.closed]);
+  sock.destroy();
+  conn.end();
+}
+
 async function resize(r: ApiRequest): Promise<void> {
   const e = load(r.engine, r.params.id);
-  int(r.query, 'h');
-  int(r.query, 'w');
+  const h = int(r.query, 'h');
+  const w = int(r.query, 'w');
   if (!e.Running) throw conflict(`exec ${e.ID} is not running`);
-  // `runtime exec` in the foreground keeps the terminal itself: its size follows the container's.
+  // A terminal session takes "1 rows cols" on its ctl FIFO; without a terminal there is nothing to size.
+  if (e.Tty && h && w) resizeExecSession(sessionDir(r.engine, e.ID), h, w);
   res(r).writeHead(200).end();
 }
 
+/** A session conmon recorded as ended while no service watched it (the service was restarted). */
+function settled(engine: EngineContext, e: ExecRecord): ExecRecord {
+  if (!e.Running || !e.Tty) return e;
+  const dir = sessionDir(engine, e.ID);
+  try {
+    const code = Number(readFileSync(join(dir, e.ContainerID), 'utf8').trim());
+    const done = { ...e, Running: false, ExitCode: code };
+    save(engine, done);
+    rmSync(dir, { recursive: true, force: true });
+    return done;
+  } catch {
+    if (existsSync(dir)) return e;
+    // no session directory and no exit file: conmon is gone without a word
+    return { ...e, Running: false };
+  }
+}
+
 function inspect(r: ApiRequest): void {
-  const e = load(r.engine, r.params.id);
+  const e = settled(r.engine, load(r.engine, r.params.id));
   json(r, 200, {
     ID: e.ID,
     Running: e.Running,

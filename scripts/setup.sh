@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   docker-registry apache2-utils busybox-static skopeo umoci zstd   # images: registry, fixtures, cross-checks
   runc conmon runsc uidmap fuse-overlayfs iproute2 iptables        # containers, rootless
+  slirp4netns util-linux passwd                                    # rootless: network, unshare/nsenter, useradd (tests)
   netavark aardvark-dns nftables socat                             # networks (nftables: isolation; socat: UDP tests)
   tini jq curl ca-certificates
 )
@@ -19,6 +20,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Rootless networking opens /dev/net/tun as the user (slirp4netns). udev makes it 0666 on a
+# standard install; minimal machines and containers often leave it 0600.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO chmod 0666 /dev/net/tun
 fi
 
 # docker-registry's package starts a system service on :5000; berth's tests start their own.

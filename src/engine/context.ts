@@ -11,6 +11,7 @@ import type { RepositoryClient } from '../images/registry/client.js';
 import type { Reference } from '../images/reference.js';
 import { Events } from './events.js';
 import { inUserNamespace } from '../platform/userns.js';
+import { useUserNetwork } from '../platform/hostnet.js';
 
 export class EngineContext {
   private _db?: Database;
@@ -22,6 +23,8 @@ export class EngineContext {
 
   constructor(readonly config: Config) {
     this.credentials = new CredentialStore(config.dockerConfigDir);
+    // Rootless, the user's network namespace stands in for the host's (made when first needed).
+    if (config.rootless) useUserNetwork(join(config.runroot, 'netns', 'rootless'), config.runroot);
   }
 
   get db(): Database {

@@ -11,6 +11,8 @@ import { conflict, invalid, notFound } from '../errors.js';
 import { contains, formatCidr, freeAddress, freeSubnet, intToIp, ipToInt, overlaps, parseCidr, type Cidr } from '../network/ipnet.js';
 import { setupNetwork, teardownNetwork, type NetworkInfo, type PortMapping, type SetupRequest, type SetupResult } from '../network/netavark.js';
 import { isolateBridges, releaseBridges } from '../network/isolation.js';
+import { hostNet } from '../platform/hostnet.js';
+import { RootlessNetns, unprivilegedPortStart } from '../network/rootless.js';
 import { addKeeper, bridgePorts, createNetns, createScratchNetns, deleteLink, deleteNetns, hostRoutes, hostSubnets, hostSubnets6, linkExists, netnsPath } from '../platform/netns.js';
 import { bigToIp6, contains6, formatCidr6, hostAt, ip6ToBig, overlaps6, parseCidr6, randomUla, type Cidr6 } from '../network/ipnet6.js';
 import type { Database } from '../state/db.js';
@@ -125,8 +127,17 @@ export class NetworkService {
    * made it: one netavark at a time, host-wide (its first setup and its last teardown of the
    * shared chains race otherwise).
    */
+  /** Rootless: the user's network namespace (made on first use), where this service's "host" is. */
+  private async userNet(): Promise<RootlessNetns | undefined> {
+    if (!this.ctx.config.rootless) return undefined;
+    const user = new RootlessNetns(this.ctx.config.runroot);
+    await user.ensure();
+    return user;
+  }
+
   private netavarkLock<T>(fn: () => Promise<T>): Promise<T> {
-    return withHostLock('/run/berth-netavark.lock', fn);
+    // Root shares netavark's firewall chains with every other root on the host; rootless, the user's namespace is the host.
+    return withHostLock(hostNet().netns ? join(this.ctx.config.runroot, 'netavark.lock') : '/run/berth-netavark.lock', fn);
   }
 
   /**
@@ -303,6 +314,7 @@ export class NetworkService {
     if ((o.subnet6 || o.gateway6) && !o.ipv6) throw invalid('an IPv6 subnet or gateway needs --ipv6');
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw invalid(`invalid network name "${o.name}"`);
     if (['none', 'host', 'default'].includes(o.name)) throw invalid(`network name ${o.name} is reserved`);
+    await this.userNet();
     const routes = (await hostSubnets()).map(parseCidr);
     const routes6 = o.ipv6 ? (await hostSubnets6()).map(parseCidr6) : [];
     return writeTx(this.db, () => {
@@ -348,6 +360,7 @@ export class NetworkService {
     if (n.name === DEFAULT_NETWORK) throw conflict(`${DEFAULT_NETWORK} is a pre-defined network and cannot be removed`);
     const users = this.usersOf(n.name);
     if (users.length) throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints (${users.join(', ')})`);
+    await this.userNet();
     await this.retire(n);
     writeTx(this.db, () => {
       ipv6Table(this.db).prepare('DELETE FROM network_ipv6 WHERE network_id = ?').run(n.id);
@@ -418,6 +431,10 @@ export class NetworkService {
         let hostPort = Number(b.HostPort || 0);
         if (!hostPort) hostPort = await freePort(ip, proto);
         else {
+          const lowest = this.ctx.config.rootless ? unprivilegedPortStart() : 0;
+          if (hostPort < lowest) {
+            throw invalid(`rootless berth cannot publish port ${hostPort}: ports below ${lowest} are privileged on this host (allow them with: sudo sysctl net.ipv4.ip_unprivileged_port_start=${hostPort})`);
+          }
           if (ours.has(`${hostPort}/${proto}`)) throw conflict(`Bind for ${ip || '0.0.0.0'}:${hostPort} failed: port is already allocated`);
           await checkFree(ip, hostPort, proto);
         }
@@ -470,6 +487,7 @@ export class NetworkService {
   async connect(c: { id: string; name: string; bundle: string }, a: Attachment): Promise<Endpoint & { dnsServers: string[] }> {
     const file = join(c.bundle, 'network.json');
     if (!existsSync(file)) throw conflict(`container ${c.name} has no bridge network to extend (it runs with network none, host or container:)`);
+    await this.userNet();
     const whole = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
     const n = this.resolve(a.network);
     if (whole.networks[n.name]) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
@@ -490,6 +508,7 @@ export class NetworkService {
   async disconnect(c: { id: string; name: string; bundle: string }, network: string): Promise<{ dnsServers: string[] }> {
     const file = join(c.bundle, 'network.json');
     const n = this.resolve(network);
+    await this.userNet();
     const whole = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SetupRequest) : undefined;
     if (!whole?.networks[n.name]) throw conflict(`container ${c.name} is not connected to network ${n.name}`);
     const one: SetupRequest = { container_id: c.id, container_name: c.name, port_mappings: [], networks: { [n.name]: whole.networks[n.name] }, network_info: { [n.name]: whole.network_info[n.name] } };
@@ -504,6 +523,7 @@ export class NetworkService {
 
   /** Wire a container's network namespace to its networks. */
   async attach(c: { id: string; name: string; hostname: string; attachments: Attachment[]; bindings: PortBindings; bundle: string }): Promise<Wired> {
+    const user = await this.userNet();
     const rows = c.attachments.map((a) => ({ a, n: this.resolve(a.network) }));
     const ips = writeTx(this.db, () => rows.map(({ a, n }) => this.reserve(c.id, a, n)));
     const req: SetupRequest = {
@@ -516,11 +536,25 @@ export class NetworkService {
       networks: Object.fromEntries(rows.map(({ a, n }, i) => [n.name, { static_ips: this.staticIps(n, ips[i]), aliases: dnsAliases(c, a.aliases), interface_name: `eth${i}`, ...(a.mac ? { static_mac: a.mac } : {}) }])),
       network_info: Object.fromEntries(rows.map(({ n }) => [n.name, this.info(n)])),
     };
+    // Rootless, published ports reach the user's namespace through slirp4netns (which binds the
+    // host address); netavark's rules there take any address.
+    const published = req.port_mappings;
+    if (user) req.port_mappings = published.map((p) => ({ ...p, host_ip: '' }));
     const name = `berth-${c.id.slice(0, 12)}`;
     const netns = await createNetns(name);
     writeFileSync(join(c.bundle, 'network.json'), JSON.stringify(req));
     try {
       const res = await this.wire(netns, req);
+      if (user && published.length) {
+        writeFileSync(join(c.bundle, 'forwards.json'), JSON.stringify(published));
+        try {
+          for (const p of published) await user.forward(p.protocol, p.host_ip, p.host_port);
+        } catch (e) {
+          for (const p of published) await user.unforward(p.protocol, p.host_ip, p.host_port);
+          await this.unwire(netns, req).catch(() => undefined);
+          throw e;
+        }
+      }
       const networks: Wired['networks'] = {};
       const dns = new Set<string>();
       rows.forEach(({ a, n }, i) => {
@@ -529,7 +563,7 @@ export class NetworkService {
         networks[n.name] = this.endpoint(n, ips[i], iface?.mac_address ?? '', a.aliases);
         for (const d of st?.dns_server_ips ?? []) dns.add(d);
       });
-      return { netns, networks, ports: req.port_mappings, dnsServers: [...dns] };
+      return { netns, networks, ports: published, dnsServers: [...dns] };
     } catch (e) {
       await deleteNetns(name);
       rmSync(join(c.bundle, 'network.json'), { force: true });
@@ -542,7 +576,14 @@ export class NetworkService {
   async detach(containerId: string, bundle: string): Promise<void> {
     const file = join(bundle, 'network.json');
     const name = `berth-${containerId.slice(0, 12)}`;
+    const forwards = join(bundle, 'forwards.json');
+    if (existsSync(forwards)) {
+      const user = await this.userNet();
+      for (const p of JSON.parse(readFileSync(forwards, 'utf8')) as PortMapping[]) await user?.unforward(p.protocol, p.host_ip, p.host_port);
+      rmSync(forwards, { force: true });
+    }
     if (existsSync(file)) {
+      await this.userNet();
       const req = JSON.parse(readFileSync(file, 'utf8')) as SetupRequest;
       await this.unwire(netnsPath(name), req).catch(() => undefined);
       rmSync(file, { force: true });

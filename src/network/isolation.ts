@@ -14,6 +14,7 @@
 //
 // A network is one element in each set, added before netavark first wires its bridge and
 // deleted after the bridge is gone. Every change is one atomic, idempotent nft transaction.
+import { hostCommand } from '../platform/hostnet.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BerthError, invalid } from '../errors.js';
@@ -60,7 +61,7 @@ function nft(script: string): Promise<void> {
   const bin = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p)) ?? findOnPath('nft');
   if (!bin) return Promise.reject(new BerthError('runtime', 'nft is not installed (apt-get install nftables): berth isolates networks with it'));
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(...hostCommand(bin, ['-f', '-']), { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d));
     child.on('error', (e) => reject(new BerthError('runtime', `nft: ${e.message}`)));

@@ -2,6 +2,7 @@
 // firewall rules (iptables/nftables as the host uses) and port forwarding from its JSON
 // interface; aardvark-dns answers names on networks with DNS. berth does the IP address
 // management itself (netavark takes static addresses).
+import { hostCommand } from '../platform/hostnet.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BerthError } from '../errors.js';
@@ -56,7 +57,7 @@ function netavark(configDir: string, verb: 'setup' | 'teardown', netns: string, 
   const bin = binary(NETAVARK, 'netavark');
   const aardvark = binary(AARDVARK, 'aardvark-dns');
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--config', configDir, '--aardvark-binary', aardvark, verb, netns], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(...hostCommand(bin, ['--config', configDir, '--aardvark-binary', aardvark, verb, netns]), { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));

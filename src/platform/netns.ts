@@ -1,16 +1,21 @@
 // Network namespaces and host addressing, through iproute2 (argv arrays only). A container's
-// namespace is a named one (/run/netns/<name>), so it outlives the processes that made it
-// and can be torn down by whichever berth process cleans up.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// namespace is a named one (/run/netns/<name>; rootless, under the runroot), so it outlives
+// the processes that made it and can be torn down by whichever berth process cleans up.
+// Rootless, "the host" is the user's network namespace (platform/hostnet.ts): every command
+// below that acts on the host's links goes there.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
+import { hostCommand, hostLinks, hostNet } from './hostnet.js';
+import { unmount } from './mount.js';
 
-const run = promisify(execFile);
-const NETNS_DIR = '/run/netns';
+const execFileAsync = promisify(execFile);
+const run = (cmd: string, args: string[]) => execFileAsync(...hostCommand(cmd, args));
 
 export function netnsPath(name: string): string {
-  return `${NETNS_DIR}/${name}`;
+  return join(hostNet().netnsDir, name);
 }
 
 function failure(what: string, e: unknown): BerthError {
@@ -21,7 +26,12 @@ function failure(what: string, e: unknown): BerthError {
 export async function createNetns(name: string): Promise<string> {
   if (!existsSync(netnsPath(name))) {
     try {
-      await run('ip', ['netns', 'add', name]);
+      if (hostNet().netns) {
+        // Rootless: a namespace of the user's own, pinned by a bind mount in the user's mount namespace.
+        mkdirSync(hostNet().netnsDir, { recursive: true, mode: 0o700 });
+        writeFileSync(netnsPath(name), '');
+        await execFileAsync('unshare', ['--net', '--', 'mount', '--bind', '/proc/self/ns/net', netnsPath(name)]);
+      } else await run('ip', ['netns', 'add', name]);
     } catch (e) {
       throw failure(`creating network namespace ${name}`, e);
     }
@@ -33,7 +43,7 @@ export async function createNetns(name: string): Promise<string> {
 export async function createScratchNetns(name: string, iface: string): Promise<string> {
   await createNetns(name);
   try {
-    await run('ip', ['-n', name, 'link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
+    await execFileAsync('nsenter', [`--net=${netnsPath(name)}`, '--', 'ip', 'link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
   } catch (e) {
     await deleteNetns(name);
     throw failure(`preparing network namespace ${name}`, e);
@@ -42,11 +52,13 @@ export async function createScratchNetns(name: string, iface: string): Promise<s
 }
 
 export function linkExists(name: string): boolean {
-  return existsSync(`/sys/class/net/${name}`);
+  return hostLinks()?.has(name) ?? existsSync(`/sys/class/net/${name}`);
 }
 
 /** The ports of a bridge (none when it does not exist). */
 export function bridgePorts(bridge: string): string[] {
+  const links = hostLinks();
+  if (links) return [...links].filter(([, l]) => l.master === bridge).map(([n]) => n);
   try {
     return readdirSync(`/sys/class/net/${bridge}/brif`);
   } catch {
@@ -61,7 +73,7 @@ export function bridgePorts(bridge: string): string[] {
  * change it under running containers as ports come and go).
  */
 export async function addKeeper(bridge: string, keeper: string): Promise<void> {
-  const mac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+  const mac = hostLinks()?.get(bridge)?.address ?? readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
   const batch = [`link add ${keeper} master ${bridge} type veth peer name ${keeper.replace(/^bk-/, 'bq-')}`, `link set ${bridge} address ${mac}`].join('\n');
   if (!/^bk-[\w.-]{1,12}$/.test(keeper) || !/^[\w.-]{1,15}$/.test(bridge) || !/^[0-9a-f:]{17}$/.test(mac)) throw new BerthError('invalid-argument', `invalid keeper ${keeper} for ${bridge}`);
   try {
@@ -78,7 +90,7 @@ export async function deleteLink(name: string): Promise<void> {
 
 function runWithInput(cmd: string, args: string[], input: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(...hostCommand(cmd, args), { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('error', reject);
@@ -89,12 +101,17 @@ function runWithInput(cmd: string, args: string[], input: string): Promise<void>
 
 export async function deleteNetns(name: string): Promise<void> {
   if (!existsSync(netnsPath(name))) return;
+  if (hostNet().netns) {
+    await unmount(netnsPath(name));
+    rmSync(netnsPath(name), { force: true });
+    return;
+  }
   await run('ip', ['netns', 'delete', name]).catch(() => undefined);
 }
 
 export function listNetns(prefix: string): string[] {
   try {
-    return readdirSync(NETNS_DIR).filter((n) => n.startsWith(prefix));
+    return readdirSync(hostNet().netnsDir).filter((n) => n.startsWith(prefix));
   } catch {
     return [];
   }
@@ -103,7 +120,9 @@ export function listNetns(prefix: string): string[] {
 /** The host's IPv4 routes (main table, default route aside), from /proc/net/route. */
 export function hostRoutes(): Array<{ iface: string; subnet: string }> {
   try {
-    return parseProcRoute(readFileSync('/proc/net/route', 'utf8'));
+    // /proc/net is the reading process's namespace: rootless, a process in the user's one reads it.
+    const text = hostNet().netns ? execFileSync(...hostCommand('cat', ['/proc/net/route']), { encoding: 'utf8' }) : readFileSync('/proc/net/route', 'utf8');
+    return parseProcRoute(text);
   } catch {
     return [];
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
-import { startRegistry, type Registry } from '../helpers/registry.js';
+import { freePort, startRegistry, type Registry } from '../helpers/registry.js';
 import { canRunBerth, createUser, type TestUser } from '../helpers/users.js';
 
 const boxes = sandboxes();
@@ -18,6 +18,7 @@ let alice: TestUser;
 let bob: TestUser;
 let ref: string;
 let skip: string | false = false;
+let tunUsable = false;
 
 async function as(u: TestUser, args: string[], opts?: { input?: string | Buffer }): Promise<string> {
   const r = await u.berth(args, opts);
@@ -35,6 +36,7 @@ before(async () => {
     skip = 'the test users cannot run berth from this checkout (a directory above it is not readable by others)';
     return;
   }
+  tunUsable = (await alice.exec('sh', ['-c', 'exec 3<>/dev/net/tun'])).code === 0;
   // An image whose layer holds a file owned by an id beyond any user's subordinate range.
   const { tar } = await makeTar([
     ...busyboxEntries(readFileSync(BUSYBOX_PATH)),
@@ -116,6 +118,32 @@ describe('rootless', () => {
     assert.match(info, /Rootless: true/);
     assert.match(info, new RegExp(`UID map: 0->${alice.uid}\\+1 1->\\d+\\+65536`));
     assert.match(info, new RegExp(`Root Dir: ${alice.home}/.local/share/berth`));
+  });
+
+  test('networks: the default bridge, a user network with two containers talking by name and alias, a published port', async (t) => {
+    if (skip) return t.skip(skip);
+    if (!tunUsable) return t.skip('/dev/net/tun is not usable by users (scripts/setup.sh makes it 0666)');
+    assert.match(await as(alice, ['run', '--rm', ref, 'ip', '-o', '-4', 'addr', 'show', 'eth0']), /inet 10\.\d+\.\d+\.\d+\//);
+    await as(alice, ['network', 'create', 'appnet']);
+    const port = await freePort();
+    await as(alice, ['run', '-d', '--name', 'web', '--network', 'appnet', '--network-alias', 'site', '-p', `127.0.0.1:${port}:80`, ref, 'sh', '-c', 'mkdir -p /www && echo served-rootless > /www/index.html && exec httpd -f -p 80 -h /www']);
+    const byName = await as(alice, ['run', '--rm', '--network', 'appnet', ref, 'sh', '-c', 'for i in $(seq 50); do wget -qO- http://web/index.html && break; sleep 0.1; done; wget -qO- http://site/index.html']);
+    assert.equal(byName, 'served-rootless\nserved-rootless\n');
+    // The host reaches it through the published port (slirp4netns forwards it into the user's namespace).
+    let body = '';
+    for (let i = 0; i < 50 && !body; i++) {
+      body = await fetch(`http://127.0.0.1:${port}/index.html`).then((r) => r.text()).catch(() => '');
+      if (!body) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(body, 'served-rootless\n');
+    assert.equal((await as(alice, ['port', 'web'])).trim(), `80/tcp -> 127.0.0.1:${port}`);
+    const low = await alice.berth(['run', '--rm', '-p', '80:80', ref, 'true']);
+    assert.notEqual(low.code, 0);
+    assert.match(low.stderr, /ports below \d+ are privileged on this host \(allow them with: sudo sysctl net\.ipv4\.ip_unprivileged_port_start=80\)/);
+    await as(alice, ['rm', '-f', 'web']);
+    await as(alice, ['network', 'rm', 'appnet']);
+    const closed = await fetch(`http://127.0.0.1:${port}/`).then(() => 'open').catch(() => 'closed');
+    assert.equal(closed, 'closed', 'the forward went with the container');
   });
 
   test('another user sees nothing of the first: images, containers, state, logs', async (t) => {

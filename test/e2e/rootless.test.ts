@@ -2,14 +2,15 @@
 // rest from /etc/subuid), with state that no other user can see.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
-import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { freePort, startRegistry, type Registry } from '../helpers/registry.js';
 import { canRunBerth, createUser, type TestUser } from '../helpers/users.js';
 
+const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
 const boxes = sandboxes();
 let root: Sandbox;
 let reg: Registry;
@@ -144,6 +145,24 @@ describe('rootless', () => {
     await as(alice, ['network', 'rm', 'appnet']);
     const closed = await fetch(`http://127.0.0.1:${port}/`).then(() => 'open').catch(() => 'closed');
     assert.equal(closed, 'closed', 'the forward went with the container');
+  });
+
+  test('the Engine API on the user\'s own socket (0600), with the docker CLI as the client', async (t) => {
+    if (skip) return t.skip(skip);
+    const sock = join(alice.runtimeDir, 'berth', 'berth.sock');
+    // The service idles out by itself once the test is done with it.
+    const service = alice.exec(BERTH, ['system', 'service', '--time', '3']);
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    const st = statSync(sock);
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(st.uid, alice.uid);
+    const docker = (args: string[]) => alice.exec(DOCKER, args, { env: { DOCKER_HOST: `unix://${sock}` } });
+    const run = await docker(['run', '--rm', '--network', 'none', ref, 'echo', 'through-the-api']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'through-the-api\n');
+    assert.match((await docker(['info', '--format', '{{json .SecurityOptions}}'])).stdout, /rootless/);
+    assert.notEqual((await bob.exec(DOCKER, ['-H', `unix://${sock}`, 'ps'])).code, 0, 'another user cannot use the socket');
+    assert.equal((await service).code, 0);
   });
 
   test('another user sees nothing of the first: images, containers, state, logs', async (t) => {

@@ -22,12 +22,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Rootless networking opens /dev/net/tun as the user (slirp4netns). udev makes it 0666 on a
-# standard install; minimal machines and containers often leave it 0600.
-if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO chmod 0666 /dev/net/tun
-fi
+# Rootless berth opens /dev/net/tun (slirp4netns) and /dev/fuse (fuse-overlayfs) as the user.
+# udev makes both 0666 on a standard install; minimal machines and containers often leave 0600.
+for dev in /dev/net/tun /dev/fuse; do
+  if [ -c "$dev" ] && [ "$(stat -c %a "$dev")" != 666 ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO chmod 0666 "$dev"
+  fi
+done
 
 # docker-registry's package starts a system service on :5000; berth's tests start their own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then

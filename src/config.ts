@@ -19,6 +19,8 @@ export interface Config {
   logLevel: LogLevel;
   rootless: boolean;
   storageDriver: 'overlay';
+  /** Rootless: the kernel's overlay in the user namespace, fuse-overlayfs, or the first that works. */
+  rootlessOverlay: 'auto' | 'native' | 'fuse-overlayfs';
   /** Largest uncompressed size accepted for a single layer (bytes): decompression bombs stop here. */
   maxLayerSize: number;
   /** Layers fetched and unpacked at once during a pull. */
@@ -129,6 +131,8 @@ export async function loadConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
   const driver = (storage.driver as string | undefined) ?? 'overlay';
   if (driver !== 'overlay') throw invalid(`config: storage driver "${driver}" is not supported (overlay)`);
   const conc = Number(env.BERTH_PULL_CONCURRENCY ?? file.pull_concurrency ?? 6);
+  const rootlessOverlay = (storage.rootless_overlay as string | undefined) ?? 'auto';
+  if (!['auto', 'native', 'fuse-overlayfs'].includes(rootlessOverlay)) throw invalid(`config: storage.rootless_overlay "${rootlessOverlay}" must be auto, native or fuse-overlayfs`);
 
   return {
     root: flags.root ?? env.BERTH_ROOT ?? (file.root as string | undefined) ?? defs.root,
@@ -137,6 +141,7 @@ export async function loadConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     logLevel,
     rootless: defs.rootless,
     storageDriver: 'overlay',
+    rootlessOverlay: rootlessOverlay as Config['rootlessOverlay'],
     maxLayerSize: parseSizeSetting(env.BERTH_MAX_LAYER_SIZE ?? storage.max_layer_size ?? '64GiB', 'storage.max_layer_size'),
     pullConcurrency: Number.isInteger(conc) && conc > 0 ? conc : 6,
     insecureRegistries: strings(registries.insecure, 'registries.insecure'),

@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import type { EngineContext } from '../engine/context.js';
 import type { Descriptor } from '../images/content-store.js';
 import { MediaType } from '../images/manifest.js';
-import { mountFs, mountOverlay, unmount } from '../platform/mount.js';
+import { mountOverlay, unmount } from '../platform/mount.js';
 import { diffTar } from '../storage/layer-diff.js';
 import { chainIds } from '../storage/snapshots.js';
-import { unprivilegedOverlay } from '../storage/overlay-xattr.js';
 
 export interface LayerResult {
   desc: Descriptor & { digest: string };
@@ -111,10 +110,8 @@ export async function readOnlyView(ctx: EngineContext, diffIds: string[]): Promi
   if (lowers.length === 1) return { path: join(ctx.snapshots.dir, lowers[0]), release: async () => undefined };
   const prepared = ctx.snapshots.prepare();
   const target = prepared.diff;
-  if (lowers.length) {
-    // An overlay without an upper directory is read-only; the kernel wants two lowers at least.
-    await mountFs('overlay', target, 'overlay', [`lowerdir=${lowers.map((l) => join(ctx.snapshots.dir, l)).join(':')}`, ...(unprivilegedOverlay() ? ['userxattr'] : [])]);
-  }
+  // An overlay without an upper directory is read-only (two lowers at least, so not for one).
+  if (lowers.length) await mountOverlay(target, lowers, undefined, undefined, ctx.snapshots.dir);
   return {
     path: target,
     release: async () => {

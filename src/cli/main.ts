@@ -134,6 +134,14 @@ export async function main(argv: string[]): Promise<number> {
   process.env.PATH = dirs.join(':');
 }
 
+// A reader that went away (`berth diff | head`) ends the command quietly, as in docker.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode === 125 ? 0 : (process.exitCode ?? 0));
+    throw e;
+  });
+}
+
 // If a command never settles (the event loop ran dry), the process must not look successful.
 process.exitCode = 125;
 main(process.argv.slice(2)).then(

@@ -12,6 +12,7 @@ import type { Reference } from '../images/reference.js';
 import { Events } from './events.js';
 import { inUserNamespace } from '../platform/userns.js';
 import { useUserNetwork } from '../platform/hostnet.js';
+import { setRootlessOverlay } from '../storage/overlay-xattr.js';
 
 export class EngineContext {
   private _db?: Database;
@@ -24,7 +25,10 @@ export class EngineContext {
   constructor(readonly config: Config) {
     this.credentials = new CredentialStore(config.dockerConfigDir);
     // Rootless, the user's network namespace stands in for the host's (made when first needed).
-    if (config.rootless) useUserNetwork(join(config.runroot, 'netns', 'rootless'), config.runroot);
+    if (config.rootless) {
+      useUserNetwork(join(config.runroot, 'netns', 'rootless'), config.runroot);
+      setRootlessOverlay(config.rootlessOverlay);
+    }
   }
 
   get db(): Database {

@@ -4,23 +4,43 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
-import { unprivilegedOverlay } from '../storage/overlay-xattr.js';
+import { rootlessOverlayMode, unprivilegedOverlay } from '../storage/overlay-xattr.js';
 
 const run = promisify(execFile);
 
 /**
- * Mount an overlay. Lower directories are given relative to `cwd` (the snapshot root), which
- * keeps the option string short: the kernel caps it at one page.
+ * Mount an overlay (read-only when there is no upper directory). Lower directories are given
+ * relative to `cwd` (the snapshot root), which keeps the option string short: the kernel caps
+ * it at one page. Rootless, the kernel's overlay is used inside the user namespace (>= 5.11,
+ * `userxattr`); where it refuses, or when the config asks for it, fuse-overlayfs does the job.
  */
-export async function mountOverlay(target: string, lowers: string[], upper: string, work: string, cwd: string): Promise<void> {
-  // Inside a user namespace overlayfs may only use user.* xattrs for its markers.
-  const opts = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work}${unprivilegedOverlay() ? ',userxattr' : ''}`;
-  if (opts.length > 4000) throw new BerthError('invalid-argument', `too many layers for one overlay mount (${lowers.length})`);
-  try {
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, target], { cwd });
-  } catch (e) {
-    throw new BerthError('runtime', `mounting the container's root filesystem: ${((e as { stderr?: string }).stderr ?? String(e)).trim()}`);
+export async function mountOverlay(target: string, lowers: string[], upper: string | undefined, work: string | undefined, cwd: string): Promise<void> {
+  const layers = `lowerdir=${lowers.join(':')}${upper ? `,upperdir=${upper},workdir=${work}` : ''}`;
+  if (layers.length > 4000) throw new BerthError('invalid-argument', `too many layers for one overlay mount (${lowers.length})`);
+  const mode = unprivilegedOverlay() ? rootlessOverlayMode() : 'native';
+  let nativeError: unknown;
+  if (mode !== 'fuse-overlayfs') {
+    try {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `${layers}${unprivilegedOverlay() ? ',userxattr' : ''}`, target], { cwd });
+      return;
+    } catch (e) {
+      if (mode === 'native') throw mountFailure(e);
+      nativeError = e;
+    }
   }
+  try {
+    await run('fuse-overlayfs', ['-o', layers, target], { cwd });
+  } catch (e) {
+    throw mountFailure(nativeError ?? e, nativeError ? ` (and fuse-overlayfs: ${stderrOf(e)})` : '');
+  }
+}
+
+function stderrOf(e: unknown): string {
+  return ((e as { stderr?: string }).stderr ?? String(e)).trim();
+}
+
+function mountFailure(e: unknown, extra = ''): BerthError {
+  return new BerthError('runtime', `mounting the container's root filesystem: ${stderrOf(e)}${extra}`);
 }
 
 /** A plain mount (tmpfs, a bind, ...) for volumes with driver options. */

@@ -16,7 +16,17 @@ function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
+/**
+ * fuse-overlayfs (rootless, where the kernel's overlay cannot be used) marks an opaque
+ * directory with a `.wh..wh..opq` file inside it (plus a `.wh..opq` whiteout) rather than an
+ * xattr; both are markers, not content.
+ */
+function isFuseMarker(name: string, st: Stats): boolean {
+  return (name === OPAQUE_MARKER && st.isFile() && st.size === 0) || (name === `${WHITEOUT_PREFIX}.opq` && isWhiteout(st));
+}
+
 function isOpaque(path: string): boolean {
+  if (lstatSync(join(path, OPAQUE_MARKER), { throwIfNoEntry: false })?.isFile()) return true;
   try {
     return xattr().getAttributeSync(path, opaqueXattr())?.toString() === 'y';
   } catch {
@@ -29,7 +39,7 @@ const RUNTIME_MOUNT_POINTS = new Set(['dev', 'proc', 'sys', 'etc/hostname', 'etc
 
 function isRuntimeMountPoint(rel: string, abs: string, st: Stats): boolean {
   if (!RUNTIME_MOUNT_POINTS.has(rel)) return false;
-  return st.isDirectory() ? readdirSync(abs).length === 0 : st.isFile() && st.size === 0;
+  return st.isDirectory() ? readdirSync(abs).every((n) => isFuseMarker(n, lstatSync(join(abs, n)))) : st.isFile() && st.size === 0;
 }
 
 /** Every path in the upper dir, parents first, sorted, with its stat. */
@@ -40,7 +50,7 @@ function walk(root: string): Array<{ rel: string; abs: string; st: Stats }> {
     for (const name of readdirSync(abs).sort()) {
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(join(root, r));
-      if (isRuntimeMountPoint(r, join(root, r), st)) continue;
+      if (isRuntimeMountPoint(r, join(root, r), st) || isFuseMarker(name, st)) continue;
       out.push({ rel: r, abs: join(root, r), st });
       if (st.isDirectory()) visit(r);
     }

@@ -13,3 +13,16 @@ export function unprivilegedOverlay(): boolean {
 export function opaqueXattr(): string {
   return unprivilegedOverlay() ? 'user.overlay.opaque' : 'trusted.overlay.opaque';
 }
+
+export type RootlessOverlay = 'auto' | 'native' | 'fuse-overlayfs';
+
+let rootlessOverlay: RootlessOverlay = 'auto';
+
+/** How rootless berth mounts overlays ([storage] rootless_overlay). */
+export function setRootlessOverlay(mode: RootlessOverlay): void {
+  rootlessOverlay = mode;
+}
+
+export function rootlessOverlayMode(): RootlessOverlay {
+  return rootlessOverlay;
+}

@@ -165,6 +165,24 @@ describe('rootless', () => {
     assert.equal((await service).code, 0);
   });
 
+  test('storage: fuse-overlayfs when asked (where the kernel cannot overlay in a user namespace), with diff and commit', async (t) => {
+    if (skip) return t.skip(skip);
+    if ((await alice.exec('sh', ['-c', 'exec 3<>/dev/fuse'])).code !== 0) return t.skip('/dev/fuse is not usable by users (scripts/setup.sh makes it 0666)');
+    const cfg = join(alice.home, '.config', 'berth', 'berth.toml');
+    await alice.exec('mkdir', ['-p', join(alice.home, '.config', 'berth')]);
+    await alice.exec('sh', ['-c', `printf '[storage]\\nrootless_overlay = "fuse-overlayfs"\\n' > ${cfg}`]);
+    try {
+      const out = await as(alice, ['run', '--name', 'fz', '--network', 'none', ref, 'sh', '-c', 'grep -c "^fuse-overlayfs / " /proc/mounts; rm /bin/wget; mkdir -p /made/deep && echo kept > /made/deep/file']);
+      assert.equal(out, '1\n');
+      assert.deepEqual((await as(alice, ['diff', 'fz'])).trim().split('\n'), ['C /bin', 'D /bin/wget', 'A /made', 'A /made/deep', 'A /made/deep/file']);
+      await as(alice, ['commit', 'fz', 'fz:1']);
+      assert.equal(await as(alice, ['run', '--rm', '--network', 'none', 'fz:1', 'sh', '-c', 'cat /made/deep/file; test -e /bin/wget || echo gone']), 'kept\ngone\n');
+      await as(alice, ['rm', 'fz']);
+    } finally {
+      await alice.exec('rm', ['-f', cfg]);
+    }
+  });
+
   test('another user sees nothing of the first: images, containers, state, logs', async (t) => {
     if (skip) return t.skip(skip);
     await as(alice, ['run', '-d', '--name', 'private', '--network', 'none', ref, 'sh', '-c', 'echo secret-log-line; exec sleep 300']);

@@ -20,7 +20,9 @@ export function checkUsernsMode(mode: string | undefined, rootless: boolean): vo
     return;
   }
   if (mode === 'auto' || mode.startsWith('auto:')) {
-    throw invalid('--userns=auto is not supported by berth yet: use keep-id, or the default (the container\'s root is your user)');
+    // A namespace of its own needs the container's root to reach its files through directories
+    // only the user may enter (the runtime dir is 0700), and an id-shifted view of the image.
+    throw invalid('--userns=auto is not supported by berth yet (its containers\' roots could not reach their own files under your 0700 runtime directory): use keep-id, or the default (the container\'s root is your user)');
   }
   throw invalid(`invalid --userns "${mode}": use host${rootless ? ' or keep-id' : ''}`);
 }

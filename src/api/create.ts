@@ -137,7 +137,10 @@ export function createRequest(body: Obj, name: string | undefined, platform: str
   const restartName = str(restart?.Name, 'RestartPolicy.Name') ?? 'no';
   if (!RESTART.includes(restartName)) throw invalid(`invalid restart policy "${restartName}"`);
   const log = obj(hc.LogConfig, 'HostConfig.LogConfig');
-  const logType = str(log?.Type, 'LogConfig.Type') || 'k8s-file';
+  // dockerd's default driver is json-file, and SDKs decide by its name whether logs can be
+  // read back (docker-py's containers.run returns output only for json-file and journald):
+  // berth's log file serves the logs endpoint either way.
+  const logType = str(log?.Type, 'LogConfig.Type') || 'json-file';
   if (!['k8s-file', 'json-file', 'none'].includes(logType)) throw invalid(`unsupported log driver "${logType}" (k8s-file, json-file, none)`);
   const logOpts = strMap(log?.Config, 'LogConfig.Config') ?? {};
   const portBindings: HostConfig['PortBindings'] = {};

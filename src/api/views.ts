@@ -1,7 +1,7 @@
 // docker's list shapes (ContainerSummary, ImageSummary, Volume) from engine records.
 import type { EngineContext } from '../engine/context.js';
 import type { ContainerRecord } from '../containers/model.js';
-import { commandLine, containerJson, statusText } from '../engine/container-view.js';
+import { commandLine, containerJson, endpointsOf, statusText } from '../engine/container-view.js';
 import { familiarTagged, type ImageSummary } from '../engine/images.js';
 import { familiarName } from '../images/reference.js';
 import type { Volume } from '../volumes/volumes.js';
@@ -16,7 +16,7 @@ export function containerSummary(_engine: EngineContext, c: ContainerRecord): Re
     if (!ports.some((p) => p.PrivatePort === Number(port) && p.Type === proto)) ports.push({ PrivatePort: Number(port), Type: proto });
   }
   const networks: Record<string, unknown> = {};
-  for (const [name, n] of Object.entries((running && c.state.Networks) || {})) {
+  for (const [name, n] of Object.entries(endpointsOf(c))) {
     networks[name] = { IPAMConfig: null, Links: null, Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: n.MacAddress, DriverOpts: null };
   }
   return {
@@ -37,7 +37,11 @@ export function containerSummary(_engine: EngineContext, c: ContainerRecord): Re
 }
 
 export function containerInspect(engine: EngineContext, svc: ContainerService, c: ContainerRecord): Record<string, unknown> {
-  return containerJson(engine, svc, c);
+  const v = containerJson(engine, svc, c);
+  // a k8s-file log (the CLI's default) is read back as a json-file one is: SDKs know that name
+  const hc = v.HostConfig as { LogConfig?: { Type: string; Config: Record<string, string> } };
+  if (hc.LogConfig?.Type === 'k8s-file') v.HostConfig = { ...hc, LogConfig: { ...hc.LogConfig, Type: 'json-file' } };
+  return v;
 }
 
 export function imageSummary(i: ImageSummary, containers = -1): Record<string, unknown> {

@@ -31,6 +31,22 @@ export function portsText(c: ContainerRecord): string {
   return (c.state.Ports ?? []).map((p) => `${p.host_ip || '0.0.0.0'}:${p.host_port}->${p.container_port}/${p.protocol}`).join(', ');
 }
 
+type EndpointView = NonNullable<ContainerRecord['state']['Networks']>[string];
+
+/**
+ * The container's endpoints by network: what it has while it runs, what it will join (no
+ * addresses yet) while it does not, as docker shows a created or stopped container (clients
+ * such as docker-compose read these to decide between connect and disconnect).
+ */
+export function endpointsOf(c: ContainerRecord): Record<string, EndpointView> {
+  if (c.state.Running) return c.state.Networks ?? {};
+  const out: Record<string, EndpointView> = {};
+  const mode = c.hostConfig.NetworkMode;
+  const joins = c.hostConfig.Networks ?? (['none', 'host', ''].includes(mode) || mode.startsWith('container:') ? [] : [{ network: mode, aliases: [] as string[], mac: undefined }]);
+  for (const a of joins) out[a.network] = { IPAddress: '', Gateway: '', IPPrefixLen: 0, MacAddress: a.mac ?? '', NetworkID: '', Aliases: a.aliases };
+  return out;
+}
+
 function networkSettings(c: ContainerRecord): Record<string, unknown> {
   const running = c.state.Running;
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
@@ -39,7 +55,7 @@ function networkSettings(c: ContainerRecord): Record<string, unknown> {
   const nets: Record<string, unknown> = {};
   const mode = c.hostConfig.NetworkMode;
   if (mode === 'none' || mode === 'host') nets[mode] = {};
-  for (const [name, n] of Object.entries((running && c.state.Networks) || {})) {
+  for (const [name, n] of Object.entries(endpointsOf(c))) {
     nets[name] = { Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: n.IPv6Gateway ?? '', GlobalIPv6Address: n.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: n.GlobalIPv6PrefixLen ?? 0, MacAddress: n.MacAddress };
   }
   const main = running ? Object.values(c.state.Networks ?? {})[0] : undefined;

@@ -78,7 +78,7 @@ async function info(r: ApiRequest): Promise<void> {
     NFd: 0,
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
-    LoggingDriver: 'k8s-file',
+    LoggingDriver: 'json-file',
     CgroupDriver: 'cgroupfs',
     CgroupVersion: s.CgroupVersion,
     NEventsListener: 0,

@@ -181,3 +181,57 @@ describe('docker-py', { skip: hasDockerPy ? false : 'needs python3-docker (Debia
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
   });
 });
+
+describe('testcontainers-node', () => {
+  // Ryuk, testcontainers' reaper, runs from its own image (testcontainers/ryuk), which only
+  // Docker Hub has: with no way to pull it here, the reaper is off and the test stops what it
+  // starts itself. A container that mounts the API socket, as ryuk does, is still made.
+  test('a local image: user network with aliases, exposed port with the default wait strategy, log wait, exec, copy in, the socket mounted, stop', async () => {
+    process.env.DOCKER_HOST = `unix://${sock}`;
+    process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+    const { GenericContainer, Wait } = await import('testcontainers');
+    // A network of the test's own subnet (testcontainers' Network() takes none, and berth roots
+    // of tests running at the same time allocate subnets each on their own)
+    await ok(sb, ['network', 'create', '--subnet', subnet(93), 'tcnet']);
+    try {
+      const web = await new GenericContainer(IMG)
+        .withCommand(['sh', '-c', 'mkdir -p /www && cat /greeting > /www/index.html && exec httpd -f -p 8080 -h /www'])
+        .withCopyContentToContainer([{ content: 'copied in\n', target: '/greeting' }])
+        .withExposedPorts(8080)
+        .withNetworkMode('tcnet')
+        .withNetworkAliases('web')
+        .withBindMounts([{ source: sock, target: '/var/run/docker.sock' }])
+        .withLabels({ via: 'testcontainers' })
+        .start();
+      try {
+        // testcontainers picks the host: localhost, or in a container the `bridge` network's gateway
+        const body = await (await fetch(`http://${web.getHost()}:${web.getMappedPort(8080)}/`)).text();
+        assert.equal(body, 'copied in\n');
+        const ex = await web.exec(['sh', '-c', 'test -S /var/run/docker.sock && echo socket-mounted; echo oops >&2; exit 4']);
+        assert.deepEqual([ex.exitCode, ex.stdout, ex.stderr], [4, 'socket-mounted\n', 'oops\n']);
+
+        const client = await new GenericContainer(IMG)
+          .withCommand(['sh', '-c', 'echo client-up; wget -qO- http://web:8080/; exec sleep 300'])
+          .withNetworkMode('tcnet')
+          .withWaitStrategy(Wait.forLogMessage('copied in'))
+          .start();
+        const logs = await client.logs();
+        let seen = '';
+        await new Promise<void>((resolve) => {
+          logs.on('data', (d: Buffer | string) => {
+            seen += d.toString();
+            if (seen.includes('copied in')) resolve();
+          });
+        });
+        logs.destroy();
+        assert.equal(seen, 'client-up\ncopied in\n');
+        await client.stop({ timeout: 1 });
+      } finally {
+        await web.stop({ timeout: 1 });
+      }
+    } finally {
+      await sb.run(['network', 'rm', 'tcnet']);
+    }
+    assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '', 'stop removed the containers');
+  });
+});

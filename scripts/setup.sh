@@ -10,6 +10,7 @@ PACKAGES=(
   slirp4netns util-linux passwd                                    # rootless: network, unshare/nsenter, useradd (tests)
   netavark aardvark-dns nftables socat                             # networks (nftables: isolation; socat: UDP tests)
   tini jq curl ca-certificates
+  docker-compose python3-docker                                     # Engine API clients the API tests drive
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -69,7 +69,11 @@ export const containerFlags: FlagSpec[] = [
   { name: 'expose', type: 'strings', value: 'list', help: 'Expose a port or a range of ports' },
   { name: 'init', type: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'device', type: 'strings', value: 'list', help: 'Add a host device (/dev/x[:/dev/y[:rwm]]) or a CDI device (vendor.com/class=name)' },
-  { name: 'userns', type: 'string', value: 'string', help: 'User namespace to use (host)' },
+  { name: 'userns', type: 'string', value: 'string', help: 'User namespace to use (host; rootless: keep-id)' },
+  { name: 'pid', type: 'string', value: 'string', help: 'PID namespace to use (host, container:<name|id>)' },
+  { name: 'ipc', type: 'string', value: 'string', help: 'IPC mode to use (private, shareable, host, container:<name|id>)' },
+  { name: 'uts', type: 'string', value: 'string', help: 'UTS namespace to use (host, container:<name|id>)' },
+  { name: 'pod', type: 'string', value: 'string', help: 'Run the container in an existing pod (its network, IPC and UTS namespaces)' },
   { name: 'health-cmd', type: 'string', value: 'string', help: 'Command to run to check health' },
   { name: 'health-interval', type: 'string', value: 'duration', help: 'Time between running the check (ms|s|m|h) (default 30s)' },
   { name: 'health-timeout', type: 'string', value: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)' },
@@ -258,3 +262,7 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
   };
   return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
 }
+    PidMode: (flags.pid as string | undefined) ?? '',
+    IpcMode: (flags.ipc as string | undefined) ?? '',
+    UTSMode: (flags.uts as string | undefined) ?? '',
+    ...(flags.pod ? { Pod: flags.pod as string } : {}),

@@ -101,6 +101,12 @@ export interface HostConfig {
   UsernsMode: string;
 }
 
+  /** docker's namespace modes: '' (private), 'host', or 'container:<name|id>' (UTSMode: '' or 'host'; berth also takes container:) */
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  /** berth's: the pod the container belongs to (its infra container holds the shared namespaces) */
+  Pod?: string;
 export interface ContainerRecord {
   id: string;
   name: string;

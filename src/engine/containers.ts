@@ -135,7 +135,8 @@ export class ContainerService {
       ...(uc.StopTimeout !== undefined ? { StopTimeout: uc.StopTimeout } : {}),
     };
     if (!(config.Entrypoint?.length || config.Cmd?.length)) throw invalid('No command specified');
-    const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
+    const hostConfig: HostConfig = { ...defaultHostConfig(), ...(await this.podMember(req.hostConfig, config)) };
+    for (const type of ['pid', 'ipc', 'uts'] as const) await this.checkNamespaceMode(type, hostConfig);
     hostConfig.Mounts = this.volumeMounts(hostConfig.Mounts ?? [], config.Volumes ?? {});
     if (hostConfig.NetworkMode === 'default' || !hostConfig.NetworkMode) hostConfig.NetworkMode = DEFAULT_NETWORK;
     const mode = hostConfig.NetworkMode;
@@ -216,6 +217,39 @@ export class ContainerService {
   }
 
   /** The network namespace the runtime should join, if not a new empty one. */
+  /** A pod member's HostConfig joins its pod's namespaces (pods.ts); its hostname is the pod's. */
+  private async podMember(hc: Partial<HostConfig>, config: CtrConfig): Promise<Partial<HostConfig>> {
+    if (!hc.Pod) return hc;
+    const { PodService } = await import('./pods.js');
+    const pods = new PodService(this.ctx);
+    const pod = pods.resolve(hc.Pod);
+    // The infra container itself is made before the pod names it.
+    if (!pod.infra_id) return { ...hc, Pod: pod.id };
+    if (pod.config.Share.includes('uts')) config.Hostname = pod.config.Hostname;
+    return pods.memberHostConfig(pod.id, hc);
+  }
+
+  /** --pid/--ipc/--uts: '' or private (shareable for IPC), host, or container:<name|id> of an existing container. */
+  private async checkNamespaceMode(type: 'pid' | 'ipc' | 'uts', hc: HostConfig): Promise<void> {
+    const mode = hc[type === 'pid' ? 'PidMode' : type === 'ipc' ? 'IpcMode' : 'UTSMode'] ?? '';
+    if (['', 'host', 'private'].includes(mode) || (type === 'ipc' && mode === 'shareable')) return;
+    if (mode.startsWith('container:')) {
+      await this.get(mode.slice('container:'.length));
+      return;
+    }
+    throw invalid(`invalid --${type} "${mode}": use host or container:<name|id>`);
+  }
+
+  /** The namespace of `type` to join at start: 'host', another container's, or none (a new one). */
+  private async namespaceOf(type: 'pid' | 'ipc' | 'uts', c: ContainerRecord): Promise<string | undefined> {
+    const mode = c.hostConfig[type === 'pid' ? 'PidMode' : type === 'ipc' ? 'IpcMode' : 'UTSMode'] ?? '';
+    if (mode === 'host') return 'host';
+    if (!mode.startsWith('container:')) return undefined;
+    const other = await this.get(mode.slice('container:'.length));
+    if (!other.state.Running) throw conflict(`cannot join the ${type} namespace of a non running container: ${other.name}`);
+    return `/proc/${other.state.Pid}/ns/${type}`;
+  }
+
   private async netnsOf(c: ContainerRecord): Promise<string | undefined> {
     const m = c.hostConfig.NetworkMode;
     if (m === 'none' || m === 'host') return undefined;
@@ -364,6 +398,9 @@ export class ContainerService {
     const c = await this.get(idOrName);
     if (c.state.Running) return c;
     const p = this.paths(c.id);
+    // A pod member needs the pod's infra container running: it holds the namespaces to join.
+    const infra = c.hostConfig.Pod ? (await import('./pods.js')).infraOf(this.ctx, c.hostConfig.Pod) : undefined;
+    if (infra && infra !== c.id) await this.start(infra);
     const rt = this.runtime(c);
     const runId = randomBytes(8).toString('hex');
     let wiredForCleanup = false;
@@ -395,9 +432,10 @@ export class ContainerService {
         args = [INIT_PATH, '--', ...args];
       }
       const edits = await this.deviceEdits(c.hostConfig);
+      const join = { pid: await this.namespaceOf('pid', c), ipc: await this.namespaceOf('ipc', c), uts: await this.namespaceOf('uts', c) };
       env.push(...edits.env);
       const spec = buildSpec(
-        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless, userns },
+        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless, userns, join },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
@@ -884,6 +922,12 @@ export class ContainerService {
       c = await this.get(c.id);
     }
     this.stopHealth(c);
+    if (c.hostConfig.Pod) {
+      const { PodService } = await import('./pods.js');
+      const pods = new PodService(this.ctx);
+      const pod = pods.all().find((p) => p.id === c.hostConfig.Pod);
+      if (pod?.infra_id === c.id && pods.members(pod).length > 1) throw conflict(`container ${c.name} is the infra container of pod ${pod.name}: remove the pod (berth pod rm)`);
+    }
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);
     await new NetworkService(this.ctx).detach(c.id, p.bundle).catch(() => undefined);

@@ -34,6 +34,8 @@ export interface Config {
   defaultRuntime?: string;
   /** The default bridge network: its subnet and host interface (docker's docker0). */
   defaultNetwork: { subnet: string; interface: string };
+  /** Where new networks get their /24 when no --subnet is given (docker's default-address-pools). */
+  subnetPool: string;
   /** The static init (tini) that --init runs as PID 1. */
   initPath: string;
   /** Where CDI device specs are looked up. */
@@ -149,6 +151,7 @@ export async function loadConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     runtimes,
     defaultRuntime: file.default_runtime as string | undefined,
     initPath: (file.init_path as string | undefined) ?? '/usr/bin/tini-static',
+    subnetPool: (table(file, 'network').subnet_pool as string | undefined) ?? '10.89.0.0/16',
     defaultNetwork: {
       subnet: (table(file, 'network').default_subnet as string | undefined) ?? '10.87.0.0/16',
       interface: (table(file, 'network').default_interface as string | undefined) ?? 'berth0',

@@ -30,6 +30,8 @@ export interface SpecInput {
   rootless?: boolean;
   /** a user namespace of the container's own (rootless --userns=keep-id) */
   userns?: UsernsMappings;
+  /** namespaces to join (--pid/--ipc/--uts container:, pods) or to share with the host ('host') */
+  join?: { pid?: string; ipc?: string; uts?: string };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -100,7 +102,11 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
   }
   if (input.init) mounts.push({ destination: input.init.target, type: 'bind', source: input.init.source, options: ['bind', 'ro', 'nosuid', 'nodev'] });
   for (const m of input.edits?.mounts ?? []) mounts.push({ destination: m.destination, type: m.type ?? 'bind', source: m.source, options: m.options ?? ['rbind', 'rprivate'] });
-  const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: Array<{ type: string; path?: string }> = [{ type: 'mount' }];
+  for (const type of ['pid', 'ipc', 'uts'] as const) {
+    const j = input.join?.[type];
+    if (j !== 'host') namespaces.push(j ? { type, path: j } : { type });
+  }
   if (hc.NetworkMode !== 'host') namespaces.push(input.netns ? { type: 'network', path: input.netns } : { type: 'network' });
   if (input.userns) namespaces.push({ type: 'user' });
   const resources: Spec = {
@@ -132,7 +138,7 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
       oomScoreAdj: 0,
     },
     root: { path: input.rootfs, readonly: hc.ReadonlyRootfs },
-    hostname: c.config.Hostname,
+    ...(input.join?.uts ? {} : { hostname: c.config.Hostname }),
     mounts,
     linux: {
       namespaces,

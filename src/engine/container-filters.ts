@@ -5,14 +5,14 @@ import type { ImageStore } from '../images/image-store.js';
 import { labelMatches } from '../images/filters.js';
 import { familiarName, parseReference, repositoryName } from '../images/reference.js';
 
-export const CONTAINER_FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health', 'volume', 'before', 'since', 'network'] as const;
+export const CONTAINER_FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health', 'volume', 'before', 'since', 'network', 'pod'] as const;
 
 /** Whether the filters ask for stopped containers too (docker lists all then). */
 export function filtersNeedAll(f: Map<string, string[]>): boolean {
   return f.has('status') || f.has('exited');
 }
 
-function matches(c: ContainerRecord, f: Map<string, string[]>, images: ImageStore): boolean {
+function matches(c: ContainerRecord, f: Map<string, string[]>, images: ImageStore, podNames: Map<string, string>): boolean {
   const any = (key: string, pred: (v: string) => boolean) => !f.has(key) || f.get(key)!.some(pred);
   return (
     any('status', (v) => v === c.state.Status) &&
@@ -21,6 +21,7 @@ function matches(c: ContainerRecord, f: Map<string, string[]>, images: ImageStor
     any('health', (v) => (c.state.Health?.Status ?? 'none') === v) &&
     any('volume', (v) => (c.hostConfig.Mounts ?? []).some((m) => m.Source === v || m.Target === v)) &&
     any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v)) &&
+    any('pod', (v) => !!c.hostConfig.Pod && (c.hostConfig.Pod.startsWith(v) || podNames.get(c.hostConfig.Pod) === v)) &&
     any('network', (v) => c.hostConfig.NetworkMode === v || (c.hostConfig.Networks ?? []).some((n) => n.network === v) || Object.values(c.state.Networks ?? {}).some((n) => n.NetworkID.startsWith(v))) &&
     (f.get('label') ?? []).every((l) => labelMatches(c.config.Labels, l)) &&
     any('ancestor', (v) => {
@@ -37,7 +38,9 @@ function matches(c: ContainerRecord, f: Map<string, string[]>, images: ImageStor
 
 /** The containers of `list` that pass every filter, before/since included. */
 export async function filterContainers(svc: ContainerService, images: ImageStore, list: ContainerRecord[], f: Map<string, string[]>): Promise<ContainerRecord[]> {
-  let out = list.filter((c) => matches(c, f, images));
+  // Pods by name: the pods table, read only when a pod filter asks.
+  const podNames = new Map<string, string>(f.has('pod') ? (images.db.prepare('SELECT id, name FROM pods').all() as Array<{ id: string; name: string }>).map((p) => [p.id, p.name]) : []);
+  let out = list.filter((c) => matches(c, f, images, podNames));
   for (const key of ['before', 'since'] as const) {
     for (const v of f.get(key) ?? []) {
       const pivot = Date.parse((await svc.get(v)).created);

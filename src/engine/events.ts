@@ -3,7 +3,7 @@
 import type { Database } from '../state/db.js';
 
 export interface EngineEvent {
-  type: 'image' | 'container' | 'network' | 'volume';
+  type: 'image' | 'container' | 'network' | 'volume' | 'pod';
   action: string;
   actor: string;
   attributes: Record<string, string>;

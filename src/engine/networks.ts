@@ -326,7 +326,7 @@ export class NetworkService {
         const clash = this.all().find((n) => overlaps(parseCidr(n.subnet), subnet));
         if (clash) throw conflict(`invalid pool request: Pool overlaps with other one on this address space (network ${clash.name} has ${clash.subnet})`);
       } else {
-        const s = freeSubnet([...used, ...routes, parseCidr(this.ctx.config.defaultNetwork.subnet)]);
+        const s = freeSubnet([...used, ...routes, parseCidr(this.ctx.config.defaultNetwork.subnet)], parseCidr(this.ctx.config.subnetPool));
         if (!s) throw conflict('could not find an available, non-overlapping IPv4 address pool');
         subnet = s;
       }

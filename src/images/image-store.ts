@@ -31,7 +31,7 @@ export type Resolved =
   | { kind: 'id'; image: ImageRow };
 
 export class ImageStore {
-  constructor(private readonly db: Database) {}
+  constructor(readonly db: Database) {}
 
   get(id: string): ImageRow | undefined {
     return this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;

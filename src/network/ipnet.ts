@@ -48,10 +48,10 @@ export function freeAddress(subnet: Cidr, range: Cidr, taken: Set<number>): numb
   return undefined;
 }
 
-/** A /24 from 10.89.0.0/16 that overlaps none of `used` (berth's pool for new networks). */
-export function freeSubnet(used: Cidr[]): Cidr | undefined {
-  for (let i = 0; i < 256; i++) {
-    const c = parseCidr(`10.89.${i}.0/24`);
+/** A /24 from `pool` (berth's pool for new networks, 10.89.0.0/16 by default) that overlaps none of `used`. */
+export function freeSubnet(used: Cidr[], pool: Cidr = parseCidr('10.89.0.0/16')): Cidr | undefined {
+  for (let base = pool.base; base + 256 <= pool.base + size(pool); base += 256) {
+    const c = parseCidr(`${intToIp(base)}/24`);
     if (!used.some((u) => overlaps(u, c))) return c;
   }
   return undefined;

@@ -9,7 +9,7 @@ export type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -100,6 +100,13 @@ CREATE TABLE IF NOT EXISTS endpoints (
 CREATE TABLE IF NOT EXISTS container_locks (
   container_id TEXT PRIMARY KEY,    -- held while a process starts or cleans up the container
   pid INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pods (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created TEXT NOT NULL,
+  infra_id TEXT,                    -- the container holding the shared namespaces
+  config TEXT NOT NULL              -- labels, hostname, published ports, networks, shared namespaces
 );
 CREATE TABLE IF NOT EXISTS build_cache (
   key TEXT PRIMARY KEY,             -- sha256 of the parent step's key, the instruction and its inputs

@@ -123,14 +123,14 @@ describe('user-defined networks', () => {
     assert.match(byName, /^hello from [0-9a-f]{12}\n$/);
     assert.equal(await ok(sb, ['run', '--rm', '--network', 'front', IMG, 'wget', '-qO-', 'http://www/index.html']), byName);
     // busybox-static has no UDP client; its nslookup asks aardvark-dns over UDP.
-    assert.match(await ok(sb, ['run', '--rm', '--network', 'front', IMG, 'busybox', 'nslookup', 'www']), /Address:\s+10\.89\./);
+    assert.match(await ok(sb, ['run', '--rm', '--network', 'front', IMG, 'busybox', 'nslookup', 'www']), /Address:\s+10\.\d+\.\d+\.\d+\n/);
     const other = await sb.run(['run', '--rm', '--network', 'back', IMG, 'wget', '-T', '2', '-qO-', 'http://web/index.html']);
     assert.notEqual(other.code, 0, 'a container on another network cannot reach web');
     const insp = JSON.parse(await ok(sb, ['network', 'inspect', 'front']))[0];
     assert.equal(insp.Driver, 'bridge');
     assert.equal(Object.keys(insp.Containers).length, 1);
     const ip = await ok(sb, ['inspect', '-f', '{{.NetworkSettings.Networks.front.IPAddress}}', 'web']);
-    assert.match(ip, /^10\.89\.\d+\.\d+\n$/);
+    assert.match(ip, /^10\.\d+\.\d+\.\d+\n$/);
     const hosts = await ok(sb, ['exec', 'web', 'cat', '/etc/hosts']);
     assert.match(hosts, new RegExp(`${ip.trim().replace(/\./g, '\\.')}\\s+[0-9a-f]{12} web`));
     await ok(sb, ['rm', '-f', 'web']);

@@ -38,7 +38,8 @@ export function sandbox(): Sandbox {
   // Test files run at the same time, each with its own root: each gets its own default bridge
   // (a host-wide resource), claimed atomically so no two sandboxes share one.
   const net = claimTestNetwork();
-  writeFileSync(configFile, `[network]\ndefault_subnet = "10.86.${net.index}.0/24"\ndefault_interface = "berthtest${net.index}"\n`);
+  // ... and its own pool for new networks, so two test files never pick the same subnet.
+  writeFileSync(configFile, `[network]\ndefault_subnet = "10.86.${net.index}.0/24"\ndefault_interface = "berthtest${net.index}"\nsubnet_pool = "10.${100 + (net.index >> 1)}.${(net.index & 1) * 128}.0/17"\n`);
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: dockerConfig, BERTH_CONFIG: configFile, HOME: dir };
   delete env.BERTH_ROOT;
   delete env.BERTH_RUNROOT;

@@ -29,6 +29,8 @@ test('subnets and addresses', () => {
   assert.equal(intToIp(freeAddress(s, s, new Set([s.base + 1, s.base + 2]))!), '10.89.3.3');
   assert.equal(freeAddress(parseCidr('10.0.0.0/30'), parseCidr('10.0.0.0/30'), new Set([parseCidr('10.0.0.1/32').base, parseCidr('10.0.0.2/32').base])), undefined);
   assert.equal(intToIp(freeSubnet([parseCidr('10.89.0.0/24'), parseCidr('10.89.1.0/24')])!.base), '10.89.2.0');
+  assert.equal(intToIp(freeSubnet([parseCidr('10.101.128.0/24')], parseCidr('10.101.128.0/17'))!.base), '10.101.129.0');
+  assert.equal(freeSubnet([parseCidr('10.101.128.0/17')], parseCidr('10.101.128.0/17')), undefined);
   assert.throws(() => parseCidr('10.0.0.0/33'), /invalid subnet/);
   assert.throws(() => parseCidr('300.0.0.0/8'), /invalid IPv4/);
 });

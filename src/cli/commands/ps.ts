@@ -23,6 +23,7 @@ export const command: Command = {
     { name: 'no-trunc', type: 'bool', help: "Don't truncate output" },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Only display container IDs' },
     { name: 'size', short: 's', type: 'bool', help: 'Display total file sizes' },
+    { name: 'pod', short: 'p', type: 'bool', help: 'Print the ID and name of the pod the containers belong to' },
   ],
   async run(cli, flags) {
     const svc = new ContainerService(cli.engine);
@@ -33,6 +34,7 @@ export const command: Command = {
     if (last > 0) list = list.slice(0, last);
     const noTrunc = flags['no-trunc'] as boolean;
     const now = Date.now();
+    const pods = new Map((cli.engine.db.prepare('SELECT id, name FROM pods').all() as Array<{ id: string; name: string }>).map((p) => [p.id, p.name]));
     const rows = list.map((c) => {
       let cmd = commandLine(c);
       if (!noTrunc && cmd.length > 20) cmd = cmd.slice(0, 19) + '…';
@@ -51,12 +53,12 @@ export const command: Command = {
         Mounts: (c.hostConfig.Mounts ?? []).map((m) => m.Target).join(','),
         Networks: c.hostConfig.NetworkMode,
         LocalVolumes: '0',
+        Pod: c.hostConfig.Pod ? (noTrunc ? c.hostConfig.Pod : c.hostConfig.Pod.slice(0, 12)) : '',
+        PodName: c.hostConfig.Pod ? (pods.get(c.hostConfig.Pod) ?? '') : '',
         Label: (k: string) => c.config.Labels?.[k] ?? '',
       };
     });
-    const def = flags.size
-      ? 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}'
-      : 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
-    cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: def, quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Size: 'SIZE', State: 'STATE' } }));
+    const def = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${flags.size ? '\t{{.Size}}' : ''}${flags.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`;
+    cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: def, quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Size: 'SIZE', State: 'STATE', Pod: 'POD ID', PodName: 'PODNAME' } }));
   },
 };

@@ -9,7 +9,7 @@ PACKAGES=(
   runc conmon runsc uidmap fuse-overlayfs iproute2 iptables        # containers, rootless
   slirp4netns util-linux passwd                                    # rootless: network, unshare/nsenter, useradd (tests)
   netavark aardvark-dns nftables socat                             # networks (nftables: isolation; socat: UDP tests)
-  tini jq curl ca-certificates
+  tini catatonit jq curl ca-certificates                           # --init; pods' infra containers
   docker-compose python3-docker                                     # Engine API clients the API tests drive
 )
 missing=()

@@ -52,6 +52,7 @@ const service: Loader = () => import('./commands/system-service.js');
 const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const pod = (name: 'create' | 'ls' | 'inspect' | 'start' | 'stop' | 'restart' | 'kill' | 'rm' | 'prune' | 'top' | 'stats'): Loader => () => import('./commands/pod.js').then((m) => ({ command: m[name] }));
 const containerPrune: Loader = () => import('./commands/container-prune.js');
+const generateSystemd: Loader = () => import('./commands/generate-systemd.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
 /** Top-level commands, in the order `berth --help` lists them. */
@@ -111,6 +112,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
   builder: { summary: 'Manage builds', commands: { build, prune: builderPrune } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
+  generate: { summary: 'Generate structured data (systemd units)', commands: { systemd: generateSystemd } },
   pod: { summary: 'Manage pods (containers sharing network, IPC and UTS namespaces)', commands: { create: pod('create'), ls: pod('ls'), list: pod('ls'), ps: pod('ls'), inspect: pod('inspect'), start: pod('start'), stop: pod('stop'), restart: pod('restart'), kill: pod('kill'), rm: pod('rm'), remove: pod('rm'), prune: pod('prune'), top: pod('top'), stats: pod('stats') } },
   system: { summary: 'Manage berth', commands: { info, version, events, service } },
 };

@@ -76,6 +76,8 @@ export interface HostConfig {
   CapDrop: string[] | null;
   SecurityOpt: string[] | null;
   Init: boolean;
+  /** berth's (podman's --sdnotify): how a Type=notify systemd unit learns the container is ready: conmon (berth tells it once the container runs), container (the container's process gets NOTIFY_SOCKET), ignore */
+  SdNotifyMode?: 'conmon' | 'container' | 'ignore';
   Memory: number;
   MemorySwap: number;
   NanoCpus: number;

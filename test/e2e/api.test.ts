@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import WebSocket from 'ws';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
@@ -308,6 +309,45 @@ describe('containers with the docker CLI', () => {
     assert.deepEqual(readdirSync(join(sb.runroot, 'exec-sessions')), [], 'the sessions left nothing behind');
     const links = readdirSync(join(sb.runroot, 'socket')).map((n) => readlinkSync(join(sb.runroot, 'socket', n)));
     assert.deepEqual(links.filter((l) => l.includes('exec-sessions')), [], 'nor links to their sockets');
+  });
+
+  test('websocket attach: stdin in, raw output out in binary frames (text before API 1.28); 404 before the upgrade', async () => {
+    // One container per attach: a client that goes closes the container's stdin (conmon runs without --leave-stdin-open)
+    const box = async (name: string) => (await dockerOk(['run', '-d', '-i', '--name', name, IMG, 'sh', '-c', 'echo ready; while read l; do echo got-$l; echo err-$l >&2; done'])).trim();
+    const id = await box('wsbox');
+    const open = (path: string) =>
+      new Promise<{ ws: WebSocket; frames: Array<{ text: string; binary: boolean }> }>((resolve, reject) => {
+        const ws = new WebSocket(`ws+unix://${sock}:${path}`);
+        const frames: Array<{ text: string; binary: boolean }> = [];
+        ws.on('message', (d: Buffer, binary: boolean) => frames.push({ text: d.toString(), binary }));
+        ws.once('open', () => resolve({ ws, frames }));
+        ws.once('error', reject);
+      });
+    const until = async (frames: Array<{ text: string }>, re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(frames.map((f) => f.text).join('')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(frames.map((f) => f.text).join(''), re);
+    };
+    const a = await open(`/v1.47/containers/${id}/attach/ws?logs=1&stream=1&stdin=1&stdout=1&stderr=1`);
+    await until(a.frames, /ready\n/);
+    a.ws.send(Buffer.from('one\n'));
+    await until(a.frames, /got-one\n[\s\S]*err-one\n|err-one\n[\s\S]*got-one\n/);
+    assert.ok(a.frames.every((f) => f.binary), 'binary frames');
+    assert.doesNotMatch(a.frames.map((f) => f.text).join(''), /\u0001\u0000\u0000\u0000/, 'not multiplexed');
+    a.ws.close();
+    // API 1.42+: only the streams asked for; before 1.28: text frames
+    const b = await open(`/v1.27/containers/${await box('wsbox2')}/attach/ws?stream=1&stdin=1`);
+    b.ws.send('two\n');
+    await until(b.frames, /got-two\n/);
+    assert.ok(b.frames.every((f) => !f.binary), 'text frames before API 1.28');
+    b.ws.close();
+    const c = await open(`/v1.47/containers/${await box('wsbox3')}/attach/ws?stream=1&stdin=1&stdout=1`);
+    c.ws.send('three\n');
+    await until(c.frames, /got-three\n/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.doesNotMatch(c.frames.map((f) => f.text).join(''), /err-three/, 'stderr was not asked for');
+    c.ws.close();
+    await assert.rejects(open('/v1.47/containers/nope/attach/ws?stream=1'), /404/);
+    await dockerOk(['rm', '-f', 'wsbox', 'wsbox2', 'wsbox3']);
   });
 
   test('attach with stdin (run -i), wait conditions, logs as multiplexed frames', async () => {

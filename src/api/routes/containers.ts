@@ -7,6 +7,7 @@ import type { Router } from '../router.js';
 import { hijack, jsonStream, MULTIPLEXED, RAW, frame } from '../stream.js';
 import { createRequest } from '../create.js';
 import { attach, connectWaiting } from '../attach.js';
+import { attachWebsocket } from '../websocket.js';
 import { containerInspect, containerSummary } from '../views.js';
 import { ContainerService } from '../../engine/containers.js';
 import { CONTAINER_FILTERS, filterContainers, filtersNeedAll } from '../../engine/container-filters.js';
@@ -366,6 +367,7 @@ export function containerRoutes(router: Router): void {
       noContent(r);
     })
     .post('/containers/{id}/attach', attachRoute)
+    .get('/containers/{id}/attach/ws', attachWebsocket)
     .post('/containers/{id}/wait', wait)
     .delete('/containers/{id}', remove)
     .head('/containers/{id}/archive', archiveHead)

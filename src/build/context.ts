@@ -7,6 +7,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { unpackInto } from '../containers/copy.js';
 import { IgnoreMatcher, parseIgnoreFile } from './dockerignore.js';
+import { globToRegExp } from '../images/filters.js';
 
 export class BuildInputError extends Error {}
 
@@ -18,25 +19,6 @@ export interface ContextEntry {
 }
 
 const WILDCARD = /[*?[]/;
-
-function globRe(pattern: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += '[' + pattern.slice(i + 1, end).replace(/^!/, '^') + ']';
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < pattern.length) re += pattern[++i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(re + '$');
-}
 
 /** A COPY/ADD source cleaned to a context-relative path; one that leaves the context is refused. */
 export function contextPath(src: string): string {
@@ -110,7 +92,12 @@ export class BuildContext {
       if (!st || (rel && this.ignore.ignored(rel))) throw new BuildInputError(`"/${rel}": not found in the build context (or excluded by .dockerignore)`);
       return [rel];
     }
-    const re = globRe(rel);
+    let re: RegExp;
+    try {
+      re = globToRegExp(rel);
+    } catch {
+      throw new BuildInputError(`invalid pattern "${src}": an unclosed [`);
+    }
     const hits = this.all().filter((p) => re.test(p));
     if (!hits.length) throw new BuildInputError(`no source files were specified by "${src}" (nothing in the build context matches it, or .dockerignore excludes it)`);
     return hits;

@@ -120,3 +120,18 @@ export function helpText(usage: string, summary: string, specs: FlagSpec[], alia
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * `--label k=v`, `--opt k=v` lists as a map. Labels may be bare keys (empty value); other
+ * key=value flags need the `=`.
+ */
+export function keyValueFlags(list: string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (what === 'label' && i < 0) out[kv] = '';
+    else if (i <= 0) throw new BerthError('invalid-argument', `invalid ${what} "${kv}": expected key=value`);
+    else out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}

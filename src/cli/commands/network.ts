@@ -6,18 +6,9 @@ import { NetworkService } from '../../engine/networks.js';
 import { ContainerService } from '../../engine/containers.js';
 import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
+import { keyValueFlags } from '../args.js';
 import { invalid } from '../../errors.js';
 import { forEach } from '../each.js';
-
-function kv(list: string[], what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const s of list) {
-    const i = s.indexOf('=');
-    if (i <= 0 && what !== 'label') throw invalid(`invalid ${what} "${s}": expected key=value`);
-    out[i < 0 ? s : s.slice(0, i)] = i < 0 ? '' : s.slice(i + 1);
-  }
-  return out;
-}
 
 export const create: Command = {
   usage: '[OPTIONS] NETWORK',
@@ -40,7 +31,7 @@ export const create: Command = {
       if (v.length > 1) throw invalid(`only one IPv${v6 ? 6 : 4} --${k} is supported`);
       return v[0];
     };
-    const n = await new NetworkService(cli.engine).create({ name, driver: flags.driver as string, subnet: one('subnet', false), gateway: one('gateway', false), subnet6: one('subnet', true), gateway6: one('gateway', true), ipRange: one('ip-range', false), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: kv(flags.label as string[], 'label'), options: kv(flags.opt as string[], 'option') });
+    const n = await new NetworkService(cli.engine).create({ name, driver: flags.driver as string, subnet: one('subnet', false), gateway: one('gateway', false), subnet6: one('subnet', true), gateway6: one('gateway', true), ipRange: one('ip-range', false), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: keyValueFlags(flags.label as string[], 'label'), options: keyValueFlags(flags.opt as string[], 'option') });
     cli.out(`${n.id}\n`);
   },
 };

@@ -5,21 +5,13 @@ import { formatFlag } from '../command.js';
 import { forEach, inspectEach } from '../each.js';
 import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
+import { keyValueFlags } from '../args.js';
 import { PodService, type PodRow } from '../../engine/pods.js';
 import { ContainerService } from '../../engine/containers.js';
 import { psOutput } from '../../engine/top.js';
 import { mergeBindings, parsePublish } from '../../network/ports.js';
 import { humanDuration } from '../../util/units.js';
 import { invalid } from '../../errors.js';
-
-function labels(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of list) {
-    const i = l.indexOf('=');
-    out[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
-  }
-  return out;
-}
 
 export const create: Command = {
   usage: '[OPTIONS]',
@@ -38,7 +30,7 @@ export const create: Command = {
     const pod = await new PodService(cli.engine).create({
       name: (flags.name as string | undefined) ?? args[0],
       hostname: flags.hostname as string | undefined,
-      labels: labels(flags.label as string[]),
+      labels: keyValueFlags(flags.label as string[], 'label'),
       ports: mergeBindings((flags.publish as string[]).map(parsePublish)),
       network: nets[0],
       ...(nets.length > 1 ? { networks: nets.map((n) => ({ network: n, aliases: [] })) } : {}),

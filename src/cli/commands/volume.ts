@@ -5,19 +5,8 @@ import { formatFlag } from '../command.js';
 import { VolumeService } from '../../engine/volumes.js';
 import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
-import { invalid } from '../../errors.js';
+import { keyValueFlags } from '../args.js';
 import type { Volume } from '../../volumes/volumes.js';
-
-function keyValues(list: string[], what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const i = kv.indexOf('=');
-    if (what === 'label' && i < 0) out[kv] = '';
-    else if (i <= 0) throw invalid(`invalid ${what} "${kv}": expected key=value`);
-    else out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
-}
 
 const view = (v: Volume) => {
   const { Anonymous: _a, Populated: _p, ...rest } = v;
@@ -35,7 +24,7 @@ export const create: Command = {
     { name: 'name', type: 'string', value: 'string', help: 'Specify volume name', hidden: true },
   ],
   async run(cli, flags, [name]) {
-    const v = new VolumeService(cli.engine).create({ name: name ?? (flags.name as string | undefined), driver: flags.driver as string, labels: keyValues(flags.label as string[], 'label'), options: keyValues(flags.opt as string[], 'option') });
+    const v = new VolumeService(cli.engine).create({ name: name ?? (flags.name as string | undefined), driver: flags.driver as string, labels: keyValueFlags(flags.label as string[], 'label'), options: keyValueFlags(flags.opt as string[], 'option') });
     cli.out(`${v.Name}\n`);
   },
 };

@@ -250,6 +250,8 @@ async function wait(r: ApiRequest): Promise<void> {
   out.on('close', () => (closed = true));
   let ran = first.state.Running;
   let last = first;
+  let cleaning = false;
+  const t0 = Date.now();
   const done = (code: number): void => void out.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
   while (!closed) {
     const now = svc.store.get(first.id);
@@ -260,8 +262,16 @@ async function wait(r: ApiRequest): Promise<void> {
     if (!running) {
       if (condition === 'not-running') return done(last.state.ExitCode);
       if (condition === 'next-exit' && ran) return done(last.state.ExitCode);
+      // An --rm container is removed by its monitor's exit command, a new berth process (a
+      // node start away): the service does the same cleanup at once. It is idempotent and
+      // under the container's lock, so whichever comes second finds the container gone.
+      if (ran && last.hostConfig.AutoRemove && !cleaning) {
+        cleaning = true;
+        void svc.cleanup(first.id, last.state.RunId).catch(() => undefined);
+      }
     }
-    await sleep(running ? 50 : 100);
+    // Reading the exit file is cheap: poll briskly at first (short-lived containers), then less.
+    await sleep(Date.now() - t0 < 3000 ? 10 : running ? 50 : 100);
   }
 }
 

@@ -9,6 +9,7 @@ import { runD50 } from './run-d-50.js';
 import { runRm } from './run-rm.js';
 import { runRmUsernet } from './run-rm-usernet.js';
 import type { Scenario } from './types.js';
+import { apiScenarios } from '../api.js';
 
 export const scenarios: Scenario[] = [
   pullCold,
@@ -20,4 +21,6 @@ export const scenarios: Scenario[] = [
   ps300,
   monitorRss,
   portThroughput,
+  // the Engine API (berth system service vs dockerd)
+  ...apiScenarios,
 ];

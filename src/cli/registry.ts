@@ -52,6 +52,7 @@ const service: Loader = () => import('./commands/system-service.js');
 const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const pod = (name: 'create' | 'ls' | 'inspect' | 'start' | 'stop' | 'restart' | 'kill' | 'rm' | 'prune' | 'top' | 'stats'): Loader => () => import('./commands/pod.js').then((m) => ({ command: m[name] }));
 const containerPrune: Loader = () => import('./commands/container-prune.js');
+const kube = (name: 'generate' | 'play'): Loader => () => import('./commands/kube.js').then((m) => ({ command: m[name] }));
 const generateSystemd: Loader = () => import('./commands/generate-systemd.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
@@ -110,9 +111,14 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   },
   network: { summary: 'Manage networks', commands: { create: network('create'), ls: network('ls'), list: network('ls'), inspect: network('inspect'), rm: network('rm'), remove: network('rm'), prune: network('prune'), connect: network('connect'), disconnect: network('disconnect') } },
   volume: { summary: 'Manage volumes', commands: { create: volume('create'), ls: volume('ls'), list: volume('ls'), inspect: volume('inspect'), rm: volume('rm'), remove: volume('rm'), prune: volume('prune') } },
+  kube: { summary: 'Play containers, pods or volumes from Kubernetes YAML, and generate it', commands: { generate: kube('generate'), play: kube('play') } },
+  play: { summary: 'Play Kubernetes YAML (an alias of kube play)', commands: { kube: kube('play') } },
   builder: { summary: 'Manage builds', commands: { build, prune: builderPrune } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   generate: { summary: 'Generate structured data (systemd units)', commands: { systemd: generateSystemd } },
   pod: { summary: 'Manage pods (containers sharing network, IPC and UTS namespaces)', commands: { create: pod('create'), ls: pod('ls'), list: pod('ls'), ps: pod('ls'), inspect: pod('inspect'), start: pod('start'), stop: pod('stop'), restart: pod('restart'), kill: pod('kill'), rm: pod('rm'), remove: pod('rm'), prune: pod('prune'), top: pod('top'), stats: pod('stats') } },
   system: { summary: 'Manage berth', commands: { info, version, events, service } },
 };
+
+// `berth generate kube` (podman's older spelling of kube generate).
+(groups.generate ??= { summary: 'Generate structured data', commands: {} }).commands.kube = kube('generate');

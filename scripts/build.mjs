@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket'];
+// gRPC (berth system cri only) stays in node_modules: bundled, it would make every command's bundle larger.
+const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'];
 
 function walk(dir) {
   const out = [];
@@ -43,6 +44,8 @@ await build({
 
 // Warm the code cache with a typical command, so the first real one starts fast too.
 copyFileSync('scripts/launch.cjs', 'dist/launch.cjs');
+// The CRI's API definition, loaded at run time by `berth system cri` (src/cri/proto.ts).
+copyFileSync('src/cri/api.proto', 'dist/cri-api.proto');
 const warm = mkdtempSync(join(tmpdir(), 'berth-build-'));
 try {
   execFileSync(process.execPath, ['dist/launch.cjs', '--root', join(warm, 'root'), '--runroot', join(warm, 'run'), 'images'], { stdio: 'ignore', env: { ...process.env, BERTH_CONFIG: '/dev/null' } });

@@ -49,6 +49,7 @@ const events: Loader = () => import('./commands/events.js');
 const build: Loader = () => import('./commands/build.js');
 const builderPrune: Loader = () => import('./commands/builder-prune.js');
 const service: Loader = () => import('./commands/system-service.js');
+const cri: Loader = () => import('./commands/system-cri.js');
 const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const pod = (name: 'create' | 'ls' | 'inspect' | 'start' | 'stop' | 'restart' | 'kill' | 'rm' | 'prune' | 'top' | 'stats'): Loader => () => import('./commands/pod.js').then((m) => ({ command: m[name] }));
 const containerPrune: Loader = () => import('./commands/container-prune.js');
@@ -117,7 +118,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   generate: { summary: 'Generate structured data (systemd units)', commands: { systemd: generateSystemd } },
   pod: { summary: 'Manage pods (containers sharing network, IPC and UTS namespaces)', commands: { create: pod('create'), ls: pod('ls'), list: pod('ls'), ps: pod('ls'), inspect: pod('inspect'), start: pod('start'), stop: pod('stop'), restart: pod('restart'), kill: pod('kill'), rm: pod('rm'), remove: pod('rm'), prune: pod('prune'), top: pod('top'), stats: pod('stats') } },
-  system: { summary: 'Manage berth', commands: { info, version, events, service } },
+  system: { summary: 'Manage berth', commands: { info, version, events, service, cri } },
 };
 
 // `berth generate kube` (podman's older spelling of kube generate).

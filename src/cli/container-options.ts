@@ -66,6 +66,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'log-driver', type: 'string', value: 'string', help: 'Logging driver for the container (k8s-file, json-file, none)' },
   { name: 'log-opt', type: 'strings', value: 'list', help: 'Log driver options (max-size, max-file)' },
   { name: 'cidfile', type: 'string', value: 'string', help: 'Write the container ID to the file' },
+  { name: 'sdnotify', type: 'string', value: 'string', help: 'Under a systemd Type=notify unit: who tells systemd the container is ready (container, conmon, ignore) (default "container")' },
   { name: 'expose', type: 'strings', value: 'list', help: 'Expose a port or a range of ports' },
   { name: 'init', type: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'device', type: 'strings', value: 'list', help: 'Add a host device (/dev/x[:/dev/y[:rwm]]) or a CDI device (vendor.com/class=name)' },
@@ -96,6 +97,11 @@ function healthcheck(flags: FlagValues): HealthConfig | undefined {
     ...(flags['health-start-period'] ? { StartPeriod: parseGoDuration(flags['health-start-period'] as string) } : {}),
     ...(flags['health-retries'] !== undefined ? { Retries: flags['health-retries'] as number } : {}),
   };
+}
+
+function sdNotifyMode(s: string): NonNullable<HostConfig['SdNotifyMode']> {
+  if (s !== 'conmon' && s !== 'container' && s !== 'ignore') throw invalid(`invalid --sdnotify "${s}": use container, conmon or ignore`);
+  return s;
 }
 
 function macAddress(s: string): string {
@@ -226,6 +232,7 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
   if (networks.length > 1 && networks.some((n) => n === 'none' || n === 'host' || n.startsWith('container:'))) throw invalid('conflicting options: none, host and container: networks cannot be combined with others');
   const hostConfig: Partial<HostConfig> = {
     AutoRemove: flags.rm as boolean,
+    ...(flags.sdnotify !== undefined ? { SdNotifyMode: sdNotifyMode(flags.sdnotify as string) } : {}),
     Privileged: flags.privileged as boolean,
     ReadonlyRootfs: flags['read-only'] as boolean,
     NetworkMode: networks[0] ?? 'default',

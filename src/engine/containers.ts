@@ -41,6 +41,7 @@ import { rootlessLimits } from '../platform/cgroups.js';
 import { childProcess } from '../util/native.js';
 import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
 import { labelMatches } from '../images/filters.js';
+import { notifyPlan, sdNotify, startedMessage, takeListenFds } from '../systemd/notify.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -434,6 +435,10 @@ export class ContainerService {
       const edits = await this.deviceEdits(c.hostConfig);
       const join = { pid: await this.namespaceOf('pid', c), ipc: await this.namespaceOf('ipc', c), uts: await this.namespaceOf('uts', c) };
       env.push(...edits.env);
+      // --sdnotify: what the unit's NOTIFY_SOCKET (if any) hears, and from whom (src/systemd/notify.ts).
+      const notify = notifyPlan(c.hostConfig.SdNotifyMode, p.bundle);
+      env.push(...notify.env);
+      if (notify.mount) edits.mounts.push({ ...notify.mount, options: ['rbind', 'rprivate', 'nosuid', 'nodev'] });
       const spec = buildSpec(
         { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless, userns, join },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
@@ -443,6 +448,7 @@ export class ContainerService {
         id: c.id, name: c.name, bundle: p.bundle, runtime: rt, logPath: p.log, logDriver: c.hostConfig.LogConfig.Type,
         logMaxSize: Number(c.hostConfig.LogConfig.Config['max-size'] ?? LOG_MAX_SIZE),
         exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), 'container', 'cleanup', '--run', runId, c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
+        extraArgs: notify.conmonArgs, listenFds: takeListenFds(),
       });
       await opts.beforeStart?.(c);
       await rt.start(c.id);
@@ -457,6 +463,8 @@ export class ContainerService {
       }
       this.store.setState(c.id, state);
       this.ctx.events.emit('container', 'start', c.id, { name: c.name, image: c.image });
+      const ready = startedMessage(notify, mon.monitorPid);
+      if (ready) await sdNotify(notify.hostSocket!, ready).catch((e: Error) => log.warn(e.message));
       return { ...c, state };
     } catch (e) {
       await rt.delete(c.id).catch(() => undefined);

@@ -23,6 +23,10 @@ export interface MonitorOptions {
   exitCommand: string[];
   tty: boolean;
   stdin: boolean;
+  /** more conmon flags (--sdnotify-socket) */
+  extraArgs?: string[];
+  /** sockets systemd passed to this process (fds 3..3+N-1), handed to the container (socket activation) */
+  listenFds?: { count: number; names?: string };
 }
 
 export interface Monitored {
@@ -34,6 +38,7 @@ export interface Monitored {
 export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
   const conmon = findOnPath('conmon');
   if (!conmon) throw new BerthError('runtime', 'conmon is not installed (apt-get install conmon)');
+  const listen = o.listenFds?.count ?? 0;
   const args = [
     '--api-version', '1',
     '-c', o.id,
@@ -57,23 +62,37 @@ export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
     ...(o.stdin ? ['-i'] : []),
     '--exit-command', o.exitCommand[0],
     ...o.exitCommand.slice(1).flatMap((a) => ['--exit-command-arg', a]),
+    ...(o.extraArgs ?? []),
+    // conmon points LISTEN_PID at the runtime, which then hands the sockets on (LISTEN_PID=1 inside).
+    ...(listen ? ['--replace-listen-pid'] : []),
   ];
+  // conmon and the runtime never see the unit's NOTIFY_SOCKET (runc would relay it itself) nor
+  // sockets that are not meant for them. Passed sockets keep their numbers (3..), so the sync
+  // pipe comes after them.
+  const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: String(3 + listen) };
+  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) delete env[k];
+  if (listen) {
+    env.LISTEN_FDS = String(listen);
+    env.LISTEN_PID = '1';
+    if (o.listenFds?.names) env.LISTEN_FDNAMES = o.listenFds.names;
+  }
+  const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'ignore', 'pipe', ...Array.from({ length: listen }, (_, i) => 3 + i), 'pipe'];
   return new Promise((resolve, reject) => {
-    const child = spawn(conmon, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true, cwd: o.bundle });
+    const child = spawn(conmon, args, { stdio, env, detached: true, cwd: o.bundle });
     let stderr = '';
     let buf = '';
     let settled = false;
     const done = (e: Error | null, v?: Monitored) => {
       if (settled) return;
       settled = true;
-      (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      (child.stdio[3 + listen] as NodeJS.ReadableStream & { destroy(): void }).destroy();
       child.stderr!.destroy();
       child.unref();
       if (e) reject(e);
       else resolve(v!);
     };
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const sync = child.stdio[3] as NodeJS.ReadableStream;
+    const sync = child.stdio[3 + listen] as NodeJS.ReadableStream;
     sync.on('data', (d: Buffer) => {
       buf += d.toString();
       const nl = buf.indexOf('\n');

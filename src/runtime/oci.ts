@@ -23,7 +23,7 @@ export class OciRuntime {
 
   private run(args: string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile(this.path, [...this.globalArgs, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      execFile(this.path, [...this.globalArgs, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20, env: runtimeEnv() }, (err, stdout, stderr) => {
         if (err) reject(new BerthError('runtime', `${this.name} ${args[0]}: ${(stderr || err.message).trim()}`));
         else resolve({ stdout, stderr });
       });
@@ -90,6 +90,13 @@ export class OciRuntime {
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 255)));
     });
   }
+}
+
+/** The runtime never sees a systemd unit's NOTIFY_SOCKET (runc would start its own relay and wait for READY) or its sockets. */
+function runtimeEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) delete env[k];
+  return env;
 }
 
 /** Run `runtime exec` with output captured (health checks); kills it after timeoutMs. */

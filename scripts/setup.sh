@@ -11,6 +11,7 @@ PACKAGES=(
   netavark aardvark-dns nftables socat                             # networks (nftables: isolation; socat: UDP tests)
   tini catatonit jq curl ca-certificates                           # --init; pods' infra containers
   docker-compose python3-docker                                     # Engine API clients the API tests drive
+  systemd python3                                                   # systemd tests: systemd-analyze verify, systemd-socket-activate, systemd-notify
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -265,11 +265,11 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Devices: devices.length ? devices : null,
     DeviceRequests: cdi.length ? [{ Driver: 'cdi', DeviceIDs: cdi }] : null,
     UsernsMode: (flags.userns as string | undefined) ?? '',
-    Init: flags.init as boolean,
-  };
-  return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
-}
     PidMode: (flags.pid as string | undefined) ?? '',
     IpcMode: (flags.ipc as string | undefined) ?? '',
     UTSMode: (flags.uts as string | undefined) ?? '',
     ...(flags.pod ? { Pod: flags.pod as string } : {}),
+    Init: flags.init as boolean,
+  };
+  return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
+}

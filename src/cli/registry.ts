@@ -55,6 +55,7 @@ const pod = (name: 'create' | 'ls' | 'inspect' | 'start' | 'stop' | 'restart' | 
 const containerPrune: Loader = () => import('./commands/container-prune.js');
 const kube = (name: 'generate' | 'play'): Loader => () => import('./commands/kube.js').then((m) => ({ command: m[name] }));
 const generateSystemd: Loader = () => import('./commands/generate-systemd.js');
+const generateUnits: Loader = () => import('./commands/generate-units.js');
 const volume = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune'): Loader => () => import('./commands/volume.js').then((m) => ({ command: m[name] }));
 
 /** Top-level commands, in the order `berth --help` lists them. */
@@ -117,6 +118,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   builder: { summary: 'Manage builds', commands: { build, prune: builderPrune } },
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   generate: { summary: 'Generate structured data (systemd units)', commands: { systemd: generateSystemd } },
+  systemd: { summary: 'systemd integration', commands: { 'generate-units': generateUnits } },
   pod: { summary: 'Manage pods (containers sharing network, IPC and UTS namespaces)', commands: { create: pod('create'), ls: pod('ls'), list: pod('ls'), ps: pod('ls'), inspect: pod('inspect'), start: pod('start'), stop: pod('stop'), restart: pod('restart'), kill: pod('kill'), rm: pod('rm'), remove: pod('rm'), prune: pod('prune'), top: pod('top'), stats: pod('stats') } },
   system: { summary: 'Manage berth', commands: { info, version, events, service, cri } },
 };

@@ -101,14 +101,14 @@ export interface HostConfig {
   /** the networks beyond NetworkMode, with aliases and fixed addresses (berth's, from --network/--network-alias/--ip) */
   Networks?: Array<{ network: string; aliases: string[]; ip?: string; mac?: string }>;
   UsernsMode: string;
-}
-
   /** docker's namespace modes: '' (private), 'host', or 'container:<name|id>' (UTSMode: '' or 'host'; berth also takes container:) */
   PidMode?: string;
   IpcMode?: string;
   UTSMode?: string;
   /** berth's: the pod the container belongs to (its infra container holds the shared namespaces) */
   Pod?: string;
+}
+
 export interface ContainerRecord {
   id: string;
   name: string;

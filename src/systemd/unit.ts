@@ -106,13 +106,22 @@ export function quoteExecArg(arg: string): string {
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
 }
 
-/** A command line for an Exec*= key, broken before each flag as podman writes them (a prefix such as "-" goes first). */
-export function execLine(argv: string[], opts: { prefix?: string; wrap?: boolean } = {}): string {
-  const words = argv.map(quoteExecArg);
+/** A word that goes into an Exec*= line as written (systemd expands its `%` and `$`). */
+export interface RawWord {
+  raw: string;
+}
+
+/**
+ * A command line for an Exec*= key, broken before each flag as podman writes them (a prefix
+ * such as "-" goes first). Strings are taken literally; RawWords keep their `%` and `$`.
+ */
+export function execLine(argv: Array<string | RawWord>, opts: { prefix?: string; wrap?: boolean } = {}): string {
+  const words = argv.map((a) => (typeof a === 'string' ? quoteExecArg(a) : quoteWord(a.raw)));
+  const text = argv.map((a) => (typeof a === 'string' ? a : a.raw));
   if (opts.prefix) words[0] = opts.prefix + words[0];
   if (!opts.wrap) return words.join(' ');
   let out = words[0];
-  for (let i = 1; i < words.length; i++) out += argv[i].startsWith('-') && argv[i].length > 1 ? ` \\\n\t${words[i]}` : ` ${words[i]}`;
+  for (let i = 1; i < words.length; i++) out += text[i].startsWith('-') && text[i].length > 1 ? ` \\\n\t${words[i]}` : ` ${words[i]}`;
   return out;
 }
 
@@ -121,6 +130,49 @@ export function quoteEnvironment(assignment: string): string {
   const escaped = assignment.replace(/%/g, '%%');
   if (/^[^\s"'\\]+$/.test(escaped)) return escaped;
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A word for an Exec*= line kept as written: `%` specifiers and `$` variables stay for systemd to expand. */
+export function quoteWord(word: string): string {
+  if (word !== '' && !/[\s"'\\]/.test(word) && word !== ';') return word;
+  return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+}
+
+/**
+ * Words of a value as systemd splits them (whitespace, quotes, backslash escapes), with `%`
+ * and `$` left as they are: for values that go on into an Exec*= line (quadlet's Exec=,
+ * Environment=, PodmanArgs=), where systemd expands them when it runs the command.
+ */
+export function splitWords(value: string): string[] {
+  const out: string[] = [];
+  const s = value.trim();
+  let i = 0;
+  while (i < s.length) {
+    while (i < s.length && /\s/.test(s[i])) i++;
+    if (i >= s.length) break;
+    let word = '';
+    let quoted = false;
+    while (i < s.length && !/\s/.test(s[i])) {
+      const ch = s[i];
+      if (ch === '"' || ch === "'") {
+        quoted = true;
+        i++;
+        while (i < s.length && s[i] !== ch) {
+          if (s[i] === '\\' && i + 1 < s.length) {
+            word += unescapeC(s[i + 1]);
+            i += 2;
+          } else word += s[i++];
+        }
+        if (i >= s.length) throw new Error(`unterminated quote in "${value}"`);
+        i++;
+      } else if (ch === '\\' && i + 1 < s.length) {
+        word += unescapeC(s[i + 1]);
+        i += 2;
+      } else word += s[i++];
+    }
+    if (word !== '' || quoted) out.push(word);
+  }
+  return out;
 }
 
 export interface ParsedExec {

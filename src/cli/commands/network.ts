@@ -23,8 +23,17 @@ export const create: Command = {
     { name: 'ipv6', type: 'bool', help: 'Enable IPv6 networking' },
     { name: 'label', type: 'strings', value: 'list', help: 'Set metadata on a network' },
     { name: 'opt', short: 'o', type: 'strings', value: 'map', help: 'Set driver specific options' },
+    { name: 'ignore', type: 'bool', help: 'Do not fail if the network already exists (print its ID)' },
   ],
   async run(cli, flags, [name]) {
+    if (flags.ignore) {
+      const svc = new NetworkService(cli.engine);
+      const existing = svc.list([]).find((n) => n.name === name);
+      if (existing) {
+        cli.out(`${existing.id}\n`);
+        return;
+      }
+    }
     // One IPv4 and (with --ipv6) one IPv6 subnet and gateway, told apart by their colons.
     const one = (k: string, v6: boolean) => {
       const v = (flags[k] as string[]).filter((x) => x.includes(':') === v6);

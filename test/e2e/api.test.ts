@@ -217,6 +217,13 @@ describe('containers with the docker CLI', () => {
     assert.equal(ex.code, 4);
     assert.equal(ex.stdout, 'api from exec\n');
     assert.equal(await dockerOk(['exec', '-i', 'ticker', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
+    const missing = await docker(['exec', 'ticker', 'no-such-command']);
+    assert.equal(missing.code, 126, 'a command the runtime cannot start is 126, as docker has it');
+    assert.match(missing.stdout, /^OCI runtime exec failed: .*"no-such-command": executable file not found in \$PATH: unknown\r\n$/);
+    assert.equal(missing.stderr, '');
+    const stderrLike = await docker(['exec', 'ticker', 'sh', '-c', 'echo \'time="x" level=error msg="y"\' >&2; exit 255']);
+    assert.equal(stderrLike.code, 255, 'the process\'s own stderr and 255 are its own');
+    assert.equal(stderrLike.stderr, 'time="x" level=error msg="y"\n');
     const tty = await docker(['exec', '-t', 'ticker', 'sh', '-c', 'tty; exit 3']);
     assert.equal(tty.code, 3, tty.stderr);
     assert.match(tty.stdout, /^\/dev\/pts\/\d+\r\n$/, 'exec -t runs on a terminal of its own');

@@ -123,8 +123,14 @@ async function start(r: ApiRequest): Promise<void> {
   e.Running = true;
   e.Pid = child.pid ?? 0;
   save(r.engine, e);
+  // When the runtime cannot start the process (no such command, ...) its error is the first
+  // thing on stderr and it exits 255: docker reports that as exit code 126 with the message
+  // in the stream. The first stderr bytes are held until it is clear which it is.
+  const stderr = new RuntimeErrorFilter();
   const finished = exit.then((code) => {
-    save(r.engine, { ...load(r.engine, e.ID), Running: false, ExitCode: code });
+    const failed = code === 255 ? stderr.runtimeError() : undefined;
+    save(r.engine, { ...load(r.engine, e.ID), Running: false, ExitCode: failed === undefined ? code : 126 });
+    return failed;
   });
   if (detach) {
     child.stdin!.end();
@@ -135,7 +141,13 @@ async function start(r: ApiRequest): Promise<void> {
   }
   const conn = hijack(r, !tty);
   child.stdout!.on('data', (d: Buffer) => (e.AttachStdout ? conn.out('stdout', d) : undefined));
-  child.stderr!.on('data', (d: Buffer) => (e.AttachStderr ? conn.out('stderr', d) : undefined));
+  child.stderr!.on('data', (d: Buffer) => {
+    for (const x of stderr.feed(d)) if (e.AttachStderr) conn.out('stderr', x);
+  });
+  void finished.then((failed) => {
+    if (failed !== undefined) conn.out('stdout', Buffer.from(`OCI runtime exec failed: ${failed}: unknown\r\n`));
+    else for (const x of stderr.flush()) if (e.AttachStderr) conn.out('stderr', x);
+  });
   if (e.AttachStdin) {
     const keys = new DetachKeys(parseDetachKeys(e.DetachKeys || undefined));
     conn.input.on('data', (d: Buffer) => {
@@ -150,6 +162,37 @@ async function start(r: ApiRequest): Promise<void> {
   await Promise.race([finished, conn.closed]);
   conn.end();
 }
+
+/** Holds stderr's first bytes while they may be the runtime's own error line (`time="..." level=error msg="..."`). */
+class RuntimeErrorFilter {
+  private held: Buffer[] | undefined = [];
+
+  /** what can go to the client now */
+  feed(d: Buffer): Buffer[] {
+    if (!this.held) return [d];
+    this.held.push(d);
+    const text = Buffer.concat(this.held).toString();
+    const prefix = 'time="';
+    const maybe = text.length < prefix.length ? prefix.startsWith(text) : text.startsWith(prefix) && (!text.includes('\n') || RUNTIME_ERROR.test(text));
+    return maybe && text.length < 65536 ? [] : this.flush();
+  }
+
+  flush(): Buffer[] {
+    const out = this.held ?? [];
+    this.held = undefined;
+    return out;
+  }
+
+  /** the runtime's message, when all that came on stderr is its error */
+  runtimeError(): string | undefined {
+    if (!this.held) return undefined;
+    const m = RUNTIME_ERROR.exec(Buffer.concat(this.held).toString());
+    return m ? m[1].replace(/\\"/g, '"') : undefined;
+  }
+}
+
+// runc's: `time="..." level=error msg="exec failed: unable to start container process: ..."` (it may repeat the line)
+const RUNTIME_ERROR = /^time="[^"]*" level=error msg="(exec failed: (?:[^"\\]|\\.)*)"\n(?:time="[^"]*" level=error msg="(?:[^"\\]|\\.)*"\n)*$/;
 
 function consoleSize(v: unknown): { height: number; width: number } | undefined {
   if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n > 0 && n <= 1000)) return undefined;
@@ -206,7 +249,7 @@ async function startTerminal(r: ApiRequest, svc: ContainerService, e: ExecRecord
     save(r.engine, { ...e, Started: true, Running: false, ExitCode: 126 });
     if (detach) throw err;
     const failed = hijack(r, false);
-    failed.write(`${(err as Error).message}\r\n`);
+    failed.write(`OCI runtime exec failed: ${(err as Error).message}: unknown\r\n`);
     failed.end();
     return;
   }

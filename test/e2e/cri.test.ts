@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -70,6 +70,21 @@ async function stopService(): Promise<number | null> {
 
 const IMG = 'test/cribox:1';
 const serve = (text: string) => `echo started; mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`;
+/** Processes whose command line names one of the ids (conmon has the container id in its). */
+function processesNaming(ids: string[]): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (ids.some((id) => cmd.includes(id.slice(0, 12)))) out.push(`${pid}: ${cmd}`);
+  }
+  return out;
+}
+
 const fetchLocal = (url: string) => fetch(url).then((r) => r.text()).catch(() => 'closed');
 
 before(async () => {
@@ -247,9 +262,12 @@ describe('CRI (berth system cri)', () => {
     assert.equal((await call(runtime, 'ListPodSandbox', {})).items.length, 0);
     assert.equal((await call(runtime, 'ListContainers', {})).containers.length, 0);
 
-    // Nothing is left: no pod, no container, no port.
+    // Nothing is left: no pod, no container, no process (monitors included) naming one, no log link.
     assert.equal((await ok(sb, ['pod', 'ls', '-q'])).trim(), '');
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
+    assert.deepEqual(processesNaming([podId, server, client]), []);
+    assert.equal(existsSync(join(sb.root, 'containers', server)), false);
+    assert.equal(await fetchLocal(`http://127.0.0.1:${port}/index.html`), 'closed');
 
     // The image goes too (RemoveImage of an absent image is no error).
     await call(images, 'RemoveImage', { image: { image: pulled.image_ref } });

@@ -159,7 +159,7 @@ function mountToVolume(m: Mount, index: number, image: ContainerConfig, o: Gener
     const name = `anon-${dnsLabel(m.Source, 12)}`;
     return { volume: { name, emptyDir: {} }, mount: { name, mountPath: m.Target, ...ro } };
   }
-  const claim = dnsSubdomain(m.Source);
+  const claim = dnsSubdomain(m.Source.replace(/_/g, '-'));
   const name = `${dnsLabel(claim, 59)}-pvc`;
   if (!pvcs.has(claim)) {
     const labels = Object.fromEntries(Object.entries(v.labels).filter(([k, val]) => isLabel(k, val)));

@@ -11,6 +11,7 @@ export const generate: Command = {
   summary: 'Generate Kubernetes YAML from containers or pods',
   aliases: ['berth kube generate', 'berth generate kube'],
   args: [1, Infinity],
+  failureCode: 125,
   flags: [
     { name: 'filename', short: 'f', type: 'string', value: 'file', help: 'Write the YAML to this file instead of stdout (never replaces an existing file)' },
     { name: 'service', short: 's', type: 'bool', help: 'Add a Service for the pod (NodePort for published ports)' },
@@ -41,6 +42,7 @@ export const play: Command = {
   summary: 'Create pods, containers and volumes from Kubernetes YAML',
   aliases: ['berth kube play', 'berth play kube'],
   args: [1, 1],
+  failureCode: 125,
   flags: [
     { name: 'down', type: 'bool', help: 'Remove the pods (and their containers) a previous play of this file made; volumes stay' },
     { name: 'replace', type: 'bool', help: 'Remove existing pods of the same names first' },

@@ -198,8 +198,10 @@ function container(g: GenContainer, name: string, o: GenerateOptions, volumes: M
   const mounts: VolumeMount[] = [];
   const all: Mount[] = [...(c.hostConfig.Mounts ?? [])];
   for (const [target, opts] of Object.entries(c.hostConfig.Tmpfs ?? {})) if (!all.some((m) => m.Target === target)) all.push({ Type: 'tmpfs', Source: '', Target: target, ReadOnly: false, Options: opts ? opts.split(',') : [] });
-  all.forEach((m, i) => {
-    const r = mountToVolume(m, i, image, o, pvcs);
+  let n = 0;
+  all.forEach((m) => {
+    // podman numbers the mounts that are not named volumes (tmp-host-0, ...).
+    const r = mountToVolume(m, m.Type === 'volume' ? -1 : n++, image, o, pvcs);
     if (!r) return;
     mounts.push(r.mount);
     if (!volumes.has(r.volume.name)) volumes.set(r.volume.name, r.volume);

@@ -200,13 +200,13 @@ test('generate: a pod becomes a Pod and a PVC, each field as podman writes it', 
   assert.deepEqual(server.securityContext, { capabilities: { add: ['NET_ADMIN'], drop: ['MKNOD'] }, runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true });
   assert.deepEqual(server.volumeMounts, [
     { name: 'site-data-pvc', mountPath: '/www' },
-    { name: 'etc-app-web-conf-host-1', mountPath: '/etc/web.conf', readOnly: true },
+    { name: 'etc-app-web-conf-host-0', mountPath: '/etc/web.conf', readOnly: true },
     { name: 'anon-anonfedcba98', mountPath: '/scratch' },
     { name: 'run-tmpfs', mountPath: '/run' },
   ]);
   assert.deepEqual(pod.spec.volumes, [
     { name: 'site-data-pvc', persistentVolumeClaim: { claimName: 'site-data' } },
-    { name: 'etc-app-web-conf-host-1', hostPath: { path: '/etc/app/web.conf', type: 'File' } },
+    { name: 'etc-app-web-conf-host-0', hostPath: { path: '/etc/app/web.conf', type: 'File' } },
     { name: 'anon-anonfedcba98', emptyDir: {} },
     { name: 'run-tmpfs', emptyDir: { medium: 'Memory' } },
   ]);

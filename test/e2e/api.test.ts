@@ -303,6 +303,12 @@ describe('containers with the docker CLI', () => {
     stream.write(Buffer.from([0x10, 0x11]));
     await ended;
     assert.equal((await ex.inspect()).Running, true, 'detached, still running');
+    // The session is conmon's, not the service's: it outlives a kill -9 of the service, and a
+    // new service reads its exit code from the session's exit file.
+    await stopService('SIGKILL');
+    rmSync(sock, { force: true });
+    service = await startService();
+    assert.equal((await ex.inspect()).Running, true, 'still running after the service was killed');
     await dockerOk(['exec', 'shell-host', 'sh', '-c', 'kill -9 $(cat /shell.pid)']);
     for (let i = 0; i < 50 && (await ex.inspect()).Running; i++) await new Promise((r) => setTimeout(r, 100));
     const done = await ex.inspect();

@@ -11,6 +11,7 @@ import { AttachSocket, DetachKeys, parseDetachKeys } from '../../engine/attach.j
 import { conflict, invalid, notFound } from '../../errors.js';
 import { launchExecSession, resizeExecSession, type ExecSession } from '../../runtime/exec-monitor.js';
 import type { EngineContext } from '../../engine/context.js';
+import { containerPaths } from '../../containers/paths.js';
 
 interface ExecRecord {
   ID: string;
@@ -63,7 +64,7 @@ function sweep(engine: EngineContext, svc: ContainerService): void {
       const e = JSON.parse(readFileSync(f, 'utf8')) as ExecRecord;
       if (!svc.store.get(e.ContainerID) || (!e.Running && statSync(f).mtimeMs < old)) {
         rmSync(f, { force: true });
-        rmSync(sessionDir(engine, e.ID), { recursive: true, force: true });
+        if (e.Tty) removeSession(engine, e);
       }
     } catch {
       /* raced with another sweep */
@@ -204,6 +205,17 @@ function sessionDir(engine: EngineContext, id: string): string {
   return join(engine.config.runroot, 'exec-sessions', id.slice(0, 12));
 }
 
+/** The link to a session's attach socket (conmon names it by the session id, -u). */
+function sessionLink(engine: EngineContext, e: ExecRecord): string {
+  return join(containerPaths(engine.config, e.ContainerID).socketDir, e.ID.slice(0, 12));
+}
+
+/** A session's directory and socket link, once it has ended (conmon 2.1.6 leaves the link behind). */
+function removeSession(engine: EngineContext, e: ExecRecord): void {
+  rmSync(sessionDir(engine, e.ID), { recursive: true, force: true });
+  rmSync(sessionLink(engine, e), { force: true });
+}
+
 /**
  * Exec with a terminal: the process runs under its own conmon (see runtime/exec-monitor.ts for
  * why), reached through conmon's attach socket like a container with a tty. The output is raw
@@ -216,12 +228,9 @@ async function startTerminal(r: ApiRequest, svc: ContainerService, e: ExecRecord
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const spec = svc.execProcess(c, { cmd: e.Cmd, env: e.Env, user: e.User || undefined, workdir: e.WorkingDir || undefined, tty: true, privileged: e.Privileged, consoleSize: size });
-  const link = join(svc.paths(c.id).socketDir, e.ID.slice(0, 12));
   const cleanup = () => {
     rmSync(spec, { force: true });
-    rmSync(dir, { recursive: true, force: true });
-    // conmon 2.1.6 leaves its socket link behind
-    rmSync(link, { force: true });
+    removeSession(r.engine, e);
   };
   let session: ExecSession;
   try {
@@ -300,7 +309,7 @@ function settled(engine: EngineContext, e: ExecRecord): ExecRecord {
     const code = Number(readFileSync(join(dir, e.ContainerID), 'utf8').trim());
     const done = { ...e, Running: false, ExitCode: code };
     save(engine, done);
-    rmSync(dir, { recursive: true, force: true });
+    removeSession(engine, e);
     return done;
   } catch {
     if (existsSync(dir)) return e;

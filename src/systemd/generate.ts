@@ -58,6 +58,9 @@ export interface ContainerUnitSource {
   recreate?: RecreatedRun;
 }
 
+/** What units can be generated for; a pod source (its unit plus its members', bound to it) joins this union. */
+export type UnitSource = ContainerUnitSource;
+
 export interface GeneratedUnit {
   /** e.g. container-web.service */
   serviceName: string;
@@ -149,4 +152,12 @@ export function containerUnit(src: ContainerUnitSource, inst: Installation, o: G
   }
   u.add('Install', 'WantedBy', 'default.target');
   return { serviceName: service, text: u.toString(), warnings };
+}
+
+/** Units for a source: one for a container (a pod will give its own unit and one per member). */
+export function unitsFor(src: UnitSource, inst: Installation, o: GenerateOptions): GeneratedUnit[] {
+  switch (src.kind) {
+    case 'container':
+      return [containerUnit(src, inst, o)];
+  }
 }

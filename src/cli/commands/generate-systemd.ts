@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { invalid } from '../../errors.js';
-import { containerUnit, defaultOptions, RESTART_POLICIES, validateOptions, type GenerateOptions } from '../../systemd/generate.js';
+import { defaultOptions, unitsFor, RESTART_POLICIES, validateOptions, type GenerateOptions } from '../../systemd/generate.js';
 import { installation } from '../../systemd/install.js';
 import { containerSource } from '../../systemd/sources.js';
 
@@ -44,7 +44,7 @@ export const command: Command = {
       throw invalid((e as Error).message);
     }
     // Pods will come through here too: a pod source gives a pod unit plus one unit per member.
-    const units = [containerUnit(await containerSource(cli.engine, target), installation(cli.config), o)];
+    const units = unitsFor(await containerSource(cli.engine, target), installation(cli.config), o);
     for (const u of units) for (const w of u.warnings) cli.err(`WARNING: ${w}\n`);
     if (flags.files) {
       for (const u of units) {

@@ -217,7 +217,6 @@ export class ContainerService {
     return nets.attach({ id: c.id, name: c.name, hostname: c.config.Hostname, attachments: c.hostConfig.Networks ?? [{ network: c.hostConfig.NetworkMode, aliases: [] }], bindings: c.hostConfig.PortBindings ?? {}, bundle: p.bundle });
   }
 
-  /** The network namespace the runtime should join, if not a new empty one. */
   /** A pod member's HostConfig joins its pod's namespaces (pods.ts); its hostname is the pod's. */
   private async podMember(hc: Partial<HostConfig>, config: CtrConfig): Promise<Partial<HostConfig>> {
     if (!hc.Pod) return hc;
@@ -251,6 +250,7 @@ export class ContainerService {
     return `/proc/${other.state.Pid}/ns/${type}`;
   }
 
+  /** The network namespace the runtime should join, if not a new empty one. */
   private async netnsOf(c: ContainerRecord): Promise<string | undefined> {
     const m = c.hostConfig.NetworkMode;
     if (m === 'none' || m === 'host') return undefined;
@@ -398,10 +398,10 @@ export class ContainerService {
   private async startLocked(idOrName: string, opts: { beforeStart?: (c: ContainerRecord) => Promise<void> }): Promise<ContainerRecord> {
     const c = await this.get(idOrName);
     if (c.state.Running) return c;
-    const p = this.paths(c.id);
     // A pod member needs the pod's infra container running: it holds the namespaces to join.
     const infra = c.hostConfig.Pod ? (await import('./pods.js')).infraOf(this.ctx, c.hostConfig.Pod) : undefined;
     if (infra && infra !== c.id) await this.start(infra);
+    const p = this.paths(c.id);
     const rt = this.runtime(c);
     const runId = randomBytes(8).toString('hex');
     let wiredForCleanup = false;
@@ -432,8 +432,8 @@ export class ContainerService {
         if (!existsSync(this.ctx.config.initPath)) throw new BerthError('runtime', `--init needs ${this.ctx.config.initPath} (apt-get install tini, or set init_path)`);
         args = [INIT_PATH, '--', ...args];
       }
-      const edits = await this.deviceEdits(c.hostConfig);
       const join = { pid: await this.namespaceOf('pid', c), ipc: await this.namespaceOf('ipc', c), uts: await this.namespaceOf('uts', c) };
+      const edits = await this.deviceEdits(c.hostConfig);
       env.push(...edits.env);
       // --sdnotify: what the unit's NOTIFY_SOCKET (if any) hears, and from whom (src/systemd/notify.ts).
       const notify = notifyPlan(c.hostConfig.SdNotifyMode, p.bundle);
@@ -922,6 +922,12 @@ export class ContainerService {
 
   private async removeLocked(idOrName: string, opts: { force?: boolean; volumes?: boolean }): Promise<string> {
     let c = await this.get(idOrName);
+    if (c.hostConfig.Pod) {
+      const { PodService } = await import('./pods.js');
+      const pods = new PodService(this.ctx);
+      const pod = pods.all().find((p) => p.id === c.hostConfig.Pod);
+      if (pod?.infra_id === c.id && pods.members(pod).length > 1) throw conflict(`container ${c.name} is the infra container of pod ${pod.name}: remove the pod (berth pod rm)`);
+    }
     if (c.state.Running || c.state.Paused) {
       if (!opts.force) throw conflict(`cannot remove container "${c.name}": container is running: stop the container before removing or force remove`);
       this.store.setState(c.id, { ...c.state, ManuallyStopped: true });
@@ -930,12 +936,6 @@ export class ContainerService {
       c = await this.get(c.id);
     }
     this.stopHealth(c);
-    if (c.hostConfig.Pod) {
-      const { PodService } = await import('./pods.js');
-      const pods = new PodService(this.ctx);
-      const pod = pods.all().find((p) => p.id === c.hostConfig.Pod);
-      if (pod?.infra_id === c.id && pods.members(pod).length > 1) throw conflict(`container ${c.name} is the infra container of pod ${pod.name}: remove the pod (berth pod rm)`);
-    }
     const p = this.paths(c.id);
     await this.runtime(c).delete(c.id).catch(() => undefined);
     await new NetworkService(this.ctx).detach(c.id, p.bundle).catch(() => undefined);

@@ -19,9 +19,9 @@ let sock: string;
 let service: ChildProcess | undefined;
 
 /**
- * A /24 for a user network that no other test uses at the same time: test files run in
- * parallel, each berth root allocates subnets on its own, and two bridges with one subnet
- * break both. The sandbox's claimed index (its default network is 10.86.<index>.0/24) makes it unique.
+ * A /24 for a user network given with an IPAM config (compose's ipam, docker-py's IPAMPool),
+ * one no other test file uses at the same time: the sandbox's claimed index (its default
+ * network is 10.86.<index>.0/24) makes it unique, outside the sandboxes' subnet pools.
  */
 function subnet(second: number): string {
   const index = /10\.86\.(\d+)\.0/.exec(readFileSync(sb.configFile, 'utf8'))?.[1];
@@ -189,16 +189,15 @@ describe('testcontainers-node', () => {
   test('a local image: user network with aliases, exposed port with the default wait strategy, log wait, exec, copy in, the socket mounted, stop', async () => {
     process.env.DOCKER_HOST = `unix://${sock}`;
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-    const { GenericContainer, Wait } = await import('testcontainers');
-    // A network of the test's own subnet (testcontainers' Network() takes none, and berth roots
-    // of tests running at the same time allocate subnets each on their own)
-    await ok(sb, ['network', 'create', '--subnet', subnet(93), 'tcnet']);
+    const { GenericContainer, Network, Wait } = await import('testcontainers');
+    // (the sandbox's own subnet pool keeps this network's subnet clear of other test files')
+    const network = await new Network().start();
     try {
       const web = await new GenericContainer(IMG)
         .withCommand(['sh', '-c', 'mkdir -p /www && cat /greeting > /www/index.html && exec httpd -f -p 8080 -h /www'])
         .withCopyContentToContainer([{ content: 'copied in\n', target: '/greeting' }])
         .withExposedPorts(8080)
-        .withNetworkMode('tcnet')
+        .withNetwork(network)
         .withNetworkAliases('web')
         .withBindMounts([{ source: sock, target: '/var/run/docker.sock' }])
         .withLabels({ via: 'testcontainers' })
@@ -212,7 +211,7 @@ describe('testcontainers-node', () => {
 
         const client = await new GenericContainer(IMG)
           .withCommand(['sh', '-c', 'echo client-up; wget -qO- http://web:8080/; exec sleep 300'])
-          .withNetworkMode('tcnet')
+          .withNetwork(network)
           .withWaitStrategy(Wait.forLogMessage('copied in'))
           .start();
         const logs = await client.logs();
@@ -230,8 +229,9 @@ describe('testcontainers-node', () => {
         await web.stop({ timeout: 1 });
       }
     } finally {
-      await sb.run(['network', 'rm', 'tcnet']);
+      await network.stop();
     }
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '', 'stop removed the containers');
+    assert.doesNotMatch(await ok(sb, ['network', 'ls', '--format', '{{.Name}}']), new RegExp(`^${network.getName()}$`, 'm'), 'and the network');
   });
 });

@@ -1,7 +1,6 @@
 // `berth generate systemd`: unit text for a container, in podman's shape (podman-generate-systemd(1)).
-// Pure: everything it needs comes in as a `ContainerUnitSource`, so tests need no store, and
-// a pod source (the pod's unit plus one unit per member container, bound to it) can be added
-// beside `containerUnit` with the same options and the same service skeleton.
+// Pure: everything it needs comes in as a unit source (a container, or a pod with its infra
+// container and members), so tests need no store.
 import { VERSION } from '../version.js';
 import type { RecreatedRun } from './recreate.js';
 import { execLine, quoteEnvironment, UnitFile } from './unit.js';
@@ -58,8 +57,17 @@ export interface ContainerUnitSource {
   recreate?: RecreatedRun;
 }
 
-/** What units can be generated for; a pod source (its unit plus its members', bound to it) joins this union. */
-export type UnitSource = ContainerUnitSource;
+/** A pod: its infra container holds the namespaces; the members come and go with the pod's unit. */
+export interface PodUnitSource {
+  kind: 'pod';
+  id: string;
+  name: string;
+  infra: ContainerUnitSource;
+  members: ContainerUnitSource[];
+}
+
+/** What units can be generated for. */
+export type UnitSource = ContainerUnitSource | PodUnitSource;
 
 export interface GeneratedUnit {
   /** e.g. container-web.service */
@@ -106,7 +114,7 @@ export function validateOptions(o: GenerateOptions): void {
   }
 }
 
-export function containerUnit(src: ContainerUnitSource, inst: Installation, o: GenerateOptions): GeneratedUnit {
+export function containerUnit(src: ContainerUnitSource, inst: Installation, o: GenerateOptions, pod?: string): GeneratedUnit {
   validateOptions(o);
   const warnings: string[] = [];
   const nameOrId = o.name ? src.name : src.id;
@@ -114,6 +122,11 @@ export function containerUnit(src: ContainerUnitSource, inst: Installation, o: G
   const timeout = o.stopTimeout ?? src.stopTimeout ?? 10;
   const berth = inst.executable;
   const u = skeleton(service, inst, o, `berth ${service}`);
+  if (pod) {
+    // A pod member lives and dies with its pod's unit.
+    u.add('Unit', 'BindsTo', pod);
+    u.add('Unit', 'After', pod);
+  }
   let restart = o.restartPolicy ?? 'on-failure';
   let burst: number | undefined;
   if (o.new) {
@@ -154,10 +167,40 @@ export function containerUnit(src: ContainerUnitSource, inst: Installation, o: G
   return { serviceName: service, text: u.toString(), warnings };
 }
 
-/** Units for a source: one for a container (a pod will give its own unit and one per member). */
+/**
+ * A pod's unit (it starts and stops the infra container, as podman's do) and one unit per
+ * member, bound to it: starting the pod's unit pulls the members in, stopping it stops them.
+ */
+export function podUnits(src: PodUnitSource, inst: Installation, o: GenerateOptions): GeneratedUnit[] {
+  validateOptions(o);
+  if (o.new) throw new Error(`--new is not supported for pods yet: generate units for pod ${src.name} without it`);
+  const service = serviceName(o.podPrefix, o.separator, o.name ? src.name : src.id);
+  const members = src.members.map((m) => containerUnit(m, inst, o, service));
+  const infra = o.name ? src.infra.name : src.infra.id;
+  const timeout = o.stopTimeout ?? src.infra.stopTimeout ?? 10;
+  const u = skeleton(service, inst, o, `berth pod ${src.name}`);
+  for (const m of members) {
+    u.add('Unit', 'Requires', m.serviceName);
+    u.add('Unit', 'Before', m.serviceName);
+  }
+  u.add('Service', 'Restart', o.restartPolicy ?? 'on-failure');
+  if (o.restartSec !== undefined) u.add('Service', 'RestartSec', String(o.restartSec));
+  u.add('Service', 'TimeoutStopSec', String(STOP_GRACE_SEC + timeout));
+  u.add('Service', 'ExecStart', execLine([inst.executable, 'start', infra]));
+  u.add('Service', 'ExecStop', execLine([inst.executable, 'stop', '-t', String(timeout), infra]));
+  u.add('Service', 'ExecStopPost', execLine([inst.executable, 'stop', '-t', String(timeout), infra]));
+  u.add('Service', 'PIDFile', src.infra.conmonPidFile.replace(/%/g, '%%'));
+  u.add('Service', 'Type', 'forking');
+  u.add('Install', 'WantedBy', 'default.target');
+  return [{ serviceName: service, text: u.toString(), warnings: [] }, ...members];
+}
+
+/** Units for a source: one for a container; a pod's own unit and one per member for a pod. */
 export function unitsFor(src: UnitSource, inst: Installation, o: GenerateOptions): GeneratedUnit[] {
   switch (src.kind) {
     case 'container':
       return [containerUnit(src, inst, o)];
+    case 'pod':
+      return podUnits(src, inst, o);
   }
 }

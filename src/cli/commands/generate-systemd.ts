@@ -5,11 +5,11 @@ import type { Command } from '../command.js';
 import { invalid } from '../../errors.js';
 import { defaultOptions, unitsFor, RESTART_POLICIES, validateOptions, type GenerateOptions } from '../../systemd/generate.js';
 import { installation } from '../../systemd/install.js';
-import { containerSource } from '../../systemd/sources.js';
+import { containerSource, podSource } from '../../systemd/sources.js';
 
 export const command: Command = {
-  usage: '[OPTIONS] CONTAINER',
-  summary: 'Generate systemd units for a container',
+  usage: '[OPTIONS] CONTAINER|POD',
+  summary: 'Generate systemd units for a container or a pod',
   aliases: ['berth generate systemd'],
   args: [1, 1],
   flags: [
@@ -43,8 +43,20 @@ export const command: Command = {
     } catch (e) {
       throw invalid((e as Error).message);
     }
-    // Pods will come through here too: a pod source gives a pod unit plus one unit per member.
-    const units = unitsFor(await containerSource(cli.engine, target), installation(cli.config), o);
+    // A container by that name or id, else a pod (its unit plus one per member).
+    const source = await containerSource(cli.engine, target).catch(async (e: Error) => {
+      try {
+        return await podSource(cli.engine, target);
+      } catch {
+        throw e;
+      }
+    });
+    let units;
+    try {
+      units = unitsFor(source, installation(cli.config), o);
+    } catch (e) {
+      throw invalid((e as Error).message);
+    }
     for (const u of units) for (const w of u.warnings) cli.err(`WARNING: ${w}\n`);
     if (flags.files) {
       for (const u of units) {

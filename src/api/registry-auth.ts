@@ -1,27 +1,9 @@
 // X-Registry-Auth: the client's credentials for one pull or push (base64url JSON), used for
 // that request only, in place of what the service's own docker config holds.
 import type { IncomingMessage } from 'node:http';
-import { EngineContext } from '../engine/context.js';
-import { CredentialStore, type Credentials } from '../images/registry/credentials.js';
+import { RequestContext, type EngineContext } from '../engine/context.js';
+import type { Credentials } from '../images/registry/credentials.js';
 import { invalid } from '../errors.js';
-
-class RequestCredentials extends CredentialStore {
-  constructor(dockerConfigDir: string, private readonly given: Credentials) {
-    super(dockerConfigDir);
-  }
-  override async get(domain: string): Promise<Credentials | undefined> {
-    void domain;
-    return this.given;
-  }
-}
-
-class RequestContext extends EngineContext {
-  override readonly credentials: CredentialStore;
-  constructor(base: EngineContext, given: Credentials) {
-    super(base.config);
-    this.credentials = new RequestCredentials(base.config.dockerConfigDir, given);
-  }
-}
 
 export function registryAuth(req: IncomingMessage): Credentials | undefined {
   const h = req.headers['x-registry-auth'];

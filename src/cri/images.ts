@@ -3,10 +3,10 @@
 // canonical names berth stores (docker.io/library/busybox:latest).
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineContext } from '../engine/context.js';
+import { RequestContext, type EngineContext } from '../engine/context.js';
 import { ImageService } from '../engine/images.js';
 import { ContainerStore } from '../containers/store.js';
-import { CredentialStore, type Credentials } from '../images/registry/credentials.js';
+import type { Credentials } from '../images/registry/credentials.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { pullImage } from '../images/pull.js';
 import { parseReference } from '../images/reference.js';
@@ -55,25 +55,6 @@ export async function imageStatus(ctx: EngineContext, req: Req): Promise<object>
   return { image: toImage(rec), info: req.verbose ? { info: JSON.stringify({ config: rec.config, manifestDigest: rec.manifest_digest }) } : {} };
 }
 
-/** Credentials CRI passed for one pull, used for that pull only. */
-class PullCredentials extends CredentialStore {
-  constructor(dir: string, private readonly given: Credentials) {
-    super(dir);
-  }
-  override async get(domain: string): Promise<Credentials | undefined> {
-    void domain;
-    return this.given;
-  }
-}
-
-class PullContext extends EngineContext {
-  override readonly credentials: CredentialStore;
-  constructor(base: EngineContext, given: Credentials) {
-    super(base.config);
-    this.credentials = new PullCredentials(base.config.dockerConfigDir, given);
-  }
-}
-
 function credentialsOf(a: AuthConfig | null | undefined): Credentials | undefined {
   if (!a) return undefined;
   if (a.username || a.password) return { username: a.username, password: a.password };
@@ -93,7 +74,7 @@ export async function pull(ctx: EngineContext, req: Req): Promise<{ image_ref: s
   if (!spec?.image) throw invalid('ImageSpec.image is required');
   const ref = parseReference(spec.image);
   const creds = credentialsOf(req.auth as AuthConfig | null);
-  const engine = creds ? new PullContext(ctx, creds) : ctx;
+  const engine = creds ? new RequestContext(ctx, creds) : ctx;
   try {
     const res = await pullImage(engine, ref, { onProgress: () => undefined });
     return { image_ref: res.id };

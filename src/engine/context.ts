@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '../state/db.js';
 import { ContentStore } from '../images/content-store.js';
 import { ImageStore } from '../images/image-store.js';
 import { Snapshotter } from '../storage/snapshots.js';
-import { CredentialStore } from '../images/registry/credentials.js';
+import { CredentialStore, type Credentials } from '../images/registry/credentials.js';
 import type { RepositoryClient } from '../images/registry/client.js';
 import type { Reference } from '../images/reference.js';
 import { Events } from './events.js';
@@ -63,5 +63,27 @@ export class EngineContext {
 
   close(): void {
     this._db?.close();
+  }
+}
+
+/** A credential store that answers with the credentials one request brought. */
+class GivenCredentials extends CredentialStore {
+  constructor(dir: string, private readonly given: Credentials) {
+    super(dir);
+  }
+  override async get(): Promise<Credentials | undefined> {
+    return this.given;
+  }
+}
+
+/**
+ * The engine for one pull or push with credentials the client sent (the API's X-Registry-Auth,
+ * CRI's AuthConfig) in place of the configured ones; close it when done.
+ */
+export class RequestContext extends EngineContext {
+  override readonly credentials: CredentialStore;
+  constructor(base: EngineContext, given: Credentials) {
+    super(base.config);
+    this.credentials = new GivenCredentials(base.config.dockerConfigDir, given);
   }
 }

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -445,6 +446,28 @@ describe('images, networks, volumes with the docker CLI', () => {
     assert.notEqual(failed.code, 0);
     assert.match(failed.stderr + failed.stdout, /Dockerfile:2[\s\S]*exit code: 5/);
     await dockerOk(['rmi', 'api/built:1']);
+  });
+
+  test('import from an http URL (fromSrc)', async () => {
+    const tarball = readFileSync(join(work, 'rootfs.tar'));
+    const server = createServer((req, res) => {
+      if (req.url !== '/rootfs.tar') return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Length': tarball.length }).end(tarball);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const id = (await dockerOk(['import', '-c', 'CMD ["echo", "imported"]', `${base}/rootfs.tar`, 'api/imported:url'])).trim();
+      assert.match(id, /^sha256:[0-9a-f]{64}$/);
+      assert.equal(await dockerOk(['run', '--rm', 'api/imported:url']), 'imported\n');
+      assert.match(await dockerOk(['history', '--no-trunc', '--format', '{{.Comment}}', 'api/imported:url']), new RegExp(`Imported from ${base}/rootfs.tar`));
+      const missing = await docker(['import', `${base}/nope.tar`, 'api/imported:nope']);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /404/);
+      await dockerOk(['rmi', 'api/imported:url']);
+    } finally {
+      server.close();
+    }
   });
 
   test('network create/ls/inspect/rm and volume create/ls/rm', async () => {

@@ -1,4 +1,5 @@
 // /images/..., /commit: translations to ImageService, pull, push, save, load, import.
+import { Readable } from 'node:stream';
 import { bool, filters, json, readBody, res, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { jsonStream } from '../stream.js';
@@ -68,15 +69,27 @@ async function create(r: ApiRequest): Promise<void> {
   }
 }
 
+/** POST /images/create?fromSrc=-|URL: a root filesystem tarball from the body, or downloaded from an http(s) URL. */
 async function importFrom(r: ApiRequest, src: string): Promise<void> {
-  if (src !== '-') throw invalid('importing from a URL is not supported: send the tar as the request body (fromSrc=-)');
+  let input: Readable = r.req;
+  if (src !== '-') {
+    if (!/^https?:\/\//i.test(src)) throw invalid(`fromSrc must be "-" or an http(s) URL, not "${src}"`);
+    let resp: Response;
+    try {
+      resp = await fetch(src, { redirect: 'follow' });
+    } catch (e) {
+      throw invalid(`downloading ${src}: ${errorMessage((e as { cause?: unknown }).cause ?? e)}`);
+    }
+    if (!resp.ok || !resp.body) throw invalid(`downloading ${src}: ${resp.status} ${resp.statusText}`);
+    input = Readable.fromWeb(resp.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
   const repo = r.query.get('repo');
   const tag = r.query.get('tag');
-  const id = await importImage(r.engine, r.req, {
+  const id = await importImage(r.engine, input, {
     changes: r.query.getAll('changes'),
     message: r.query.get('message') ?? undefined,
     tag: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
-    source: '-',
+    source: src,
     platform: r.query.get('platform') ? parsePlatform(r.query.get('platform')!) : undefined,
   });
   const out = jsonStream(r);

@@ -448,6 +448,8 @@ export class ContainerService {
         id: c.id, name: c.name, bundle: p.bundle, runtime: rt, logPath: p.log, logDriver: c.hostConfig.LogConfig.Type,
         logMaxSize: Number(c.hostConfig.LogConfig.Config['max-size'] ?? LOG_MAX_SIZE),
         exitDir: p.exitDir, socketDir: p.socketDir, exitCommand: [...this.selfCommand(), 'container', 'cleanup', '--run', runId, c.id], tty: c.config.Tty, stdin: c.config.OpenStdin,
+        // docker's StdinOnce: only then does the first attach client that goes close the container's stdin
+        leaveStdinOpen: !c.config.StdinOnce,
         extraArgs: notify.conmonArgs, listenFds: takeListenFds(),
       });
       await opts.beforeStart?.(c);

@@ -23,6 +23,8 @@ export interface MonitorOptions {
   exitCommand: string[];
   tty: boolean;
   stdin: boolean;
+  /** an attach client that goes leaves the container's stdin open (docker's StdinOnce false) */
+  leaveStdinOpen?: boolean;
   /** more conmon flags (--sdnotify-socket) */
   extraArgs?: string[];
   /** sockets systemd passed to this process (fds 3..3+N-1), handed to the container (socket activation) */
@@ -60,6 +62,7 @@ export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
     '--log-level', 'warn',
     ...(o.tty ? ['-t'] : []),
     ...(o.stdin ? ['-i'] : []),
+    ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     '--exit-command', o.exitCommand[0],
     ...o.exitCommand.slice(1).flatMap((a) => ['--exit-command-arg', a]),
     ...(o.extraArgs ?? []),

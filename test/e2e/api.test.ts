@@ -326,9 +326,8 @@ describe('containers with the docker CLI', () => {
   });
 
   test('websocket attach: stdin in, raw output out in binary frames (text before API 1.28); 404 before the upgrade', async () => {
-    // One container per attach: a client that goes closes the container's stdin (conmon runs without --leave-stdin-open)
-    const box = async (name: string) => (await dockerOk(['run', '-d', '-i', '--name', name, IMG, 'sh', '-c', 'echo ready; while read l; do echo got-$l; echo err-$l >&2; done'])).trim();
-    const id = await box('wsbox');
+    // run -d -i: StdinOnce is false, so a client that goes leaves the container's stdin open for the next
+    const id = (await dockerOk(['run', '-d', '-i', '--name', 'wsbox', IMG, 'sh', '-c', 'echo ready; while read l; do echo got-$l; echo err-$l >&2; done'])).trim();
     const open = (path: string) =>
       new Promise<{ ws: WebSocket; frames: Array<{ text: string; binary: boolean }> }>((resolve, reject) => {
         const ws = new WebSocket(`ws+unix://${sock}:${path}`);
@@ -349,19 +348,19 @@ describe('containers with the docker CLI', () => {
     assert.doesNotMatch(a.frames.map((f) => f.text).join(''), /\u0001\u0000\u0000\u0000/, 'not multiplexed');
     a.ws.close();
     // API 1.42+: only the streams asked for; before 1.28: text frames
-    const b = await open(`/v1.27/containers/${await box('wsbox2')}/attach/ws?stream=1&stdin=1`);
+    const b = await open(`/v1.27/containers/${id}/attach/ws?stream=1&stdin=1`);
     b.ws.send('two\n');
     await until(b.frames, /got-two\n/);
     assert.ok(b.frames.every((f) => !f.binary), 'text frames before API 1.28');
     b.ws.close();
-    const c = await open(`/v1.47/containers/${await box('wsbox3')}/attach/ws?stream=1&stdin=1&stdout=1`);
+    const c = await open(`/v1.47/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1`);
     c.ws.send('three\n');
     await until(c.frames, /got-three\n/);
     await new Promise((r) => setTimeout(r, 200));
     assert.doesNotMatch(c.frames.map((f) => f.text).join(''), /err-three/, 'stderr was not asked for');
     c.ws.close();
     await assert.rejects(open('/v1.47/containers/nope/attach/ws?stream=1'), /404/);
-    await dockerOk(['rm', '-f', 'wsbox', 'wsbox2', 'wsbox3']);
+    await dockerOk(['rm', '-f', 'wsbox']);
   });
 
   test('attach with stdin (run -i), wait conditions, logs as multiplexed frames', async () => {

@@ -4,7 +4,7 @@
 // JSON) share every rule here.
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { BerthError, conflict, invalid, notFound } from '../errors.js';
@@ -946,6 +946,8 @@ export class ContainerService {
     if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });
     rmSync(p.bundle, { recursive: true, force: true });
     rmSync(p.data, { recursive: true, force: true });
+    // conmon 2.1.6 leaves the link to its attach socket's directory (<socketDir>/<short id>)
+    rmSync(dirname(p.attach), { force: true });
     if (opts.volumes || c.hostConfig.AutoRemove) {
       const volumes = new VolumeService(this.ctx);
       for (const m of c.hostConfig.Mounts ?? []) {

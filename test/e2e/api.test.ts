@@ -203,6 +203,7 @@ describe('containers with the docker CLI', () => {
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
     const missing = await docker(['run', '--rm', IMG, 'no-such-command']);
     assert.equal(missing.code, 127, missing.stderr);
+    assert.deepEqual(readdirSync(join(sb.runroot, 'socket')), [], 'no attach socket links left');
   });
 
   test('run -d, ps, logs, exec, inspect, stop, rm; the CLI sees the same container', async () => {

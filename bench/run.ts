@@ -12,6 +12,8 @@ import { prepareImages, pushImage } from './images.js';
 import { startRegistry, REGISTRY_BIN } from './registry.js';
 import { scenarios } from './scenarios/index.js';
 import { buildScenarios } from './build.js';
+import { isRootlessScenario, rootlessScenarios } from './rootless-scenarios.js';
+import { setUpRootless, type RootlessSetup } from './rootless.js';
 import type { BenchContext, Scenario, Target, Unit } from './scenarios/types.js';
 import {
   benchDir,
@@ -28,17 +30,21 @@ import {
 
 // The build scenarios (build.ts) run after the others.
 scenarios.push(...buildScenarios);
+// The rootless scenarios (rootless-scenarios.ts) run only when named (`rootless`: all of them).
+scenarios.push(...rootlessScenarios);
 
 const USAGE = `usage: node build/bench/run.js [scenario...] [options]
 
-scenarios: ${scenarios.map((s) => s.name).join(', ')} (default: all)
+scenarios: ${scenarios.map((s) => s.name).join(', ')}
+  (default: all but the rootless ones, which run only when named; \`rootless\` names all of them)
 
 options:
   --runs N             timed runs per engine and scenario (default 5)
   --warmup N           untimed runs per engine first (default 1)
   --engines LIST       comma-separated subset of ${ENGINE_NAMES.join(',')} (default: all present)
   --berth PATH         berth executable (default ${relative(process.cwd(), DEFAULT_BERTH) || DEFAULT_BERTH}, or $BERTH_BIN)
-  --output PATH        results file (default bench/results/latest.json)
+  --output PATH        results file (default bench/results/latest.json; rootless-latest.json
+                       when only rootless scenarios run)
   --tmp DIR            parent of the harness's temp dir (default ${os.tmpdir()})
   --regenerate         rebuild the cached benchmark images under bench/.cache/
   --check              exit 1 when a target is missed
@@ -276,6 +282,10 @@ function parseOptions(argv: string[]) {
       throw new Error(`unknown engine "${e}" (known: ${ENGINE_NAMES.join(', ')})`);
   const selected: Scenario[] = [];
   for (const name of positionals) {
+    if (name === 'rootless') {
+      for (const r of rootlessScenarios) if (!selected.includes(r)) selected.push(r);
+      continue;
+    }
     const s = scenarios.find((x) => x.name === name);
     if (!s) throw new Error(`unknown scenario "${name}" (known: ${scenarios.map((x) => x.name).join(', ')})`);
     if (!selected.includes(s)) selected.push(s);
@@ -285,11 +295,13 @@ function parseOptions(argv: string[]) {
     warmup,
     engines: engines as EngineName[],
     berth: values.berth ?? DEFAULT_BERTH,
-    output: values.output ?? join(benchDir, 'results', 'latest.json'),
+    output:
+      values.output ??
+      join(benchDir, 'results', selected.length > 0 && selected.every(isRootlessScenario) ? 'rootless-latest.json' : 'latest.json'),
     tmp: values.tmp,
     regenerate: values.regenerate ?? false,
     check: values.check ?? false,
-    scenarios: selected.length > 0 ? selected : scenarios,
+    scenarios: selected.length > 0 ? selected : scenarios.filter((s) => !isRootlessScenario(s)),
   };
 }
 
@@ -319,12 +331,33 @@ async function main(): Promise<number> {
     small: await pushImage(images.small, registry, 'bench/small'),
   };
 
-  const { engines, missing } = await setUpEngines(opts.engines, tmp, opts.berth);
+  // Only rootless scenarios: the root engines are not set up (no dockerd is started).
+  const { engines, missing } = opts.scenarios.every(isRootlessScenario)
+    ? { engines: [] as Engine[], missing: {} }
+    : await setUpEngines(opts.engines, tmp, opts.berth);
   for (const e of engines) onCleanup(() => e.close());
+
+  // The rootless scenarios get berth and podman run by the bench user (rootless.ts).
+  let rootless: RootlessSetup | null = null;
+  if (opts.scenarios.some(isRootlessScenario)) {
+    const r = await setUpRootless(opts.engines, tmp, opts.berth);
+    rootless = r;
+    onCleanup(() => r.session.close());
+    for (const e of r.engines) onCleanup(() => e.close());
+  }
 
   const ctx: BenchContext = { runs: opts.runs, warmup: opts.warmup, tmp, registry, images, refs, engines };
   const results: ScenarioResult[] = [];
-  for (const scn of opts.scenarios) results.push(await measure(scn, ctx));
+  for (const scn of opts.scenarios) {
+    if (!isRootlessScenario(scn)) {
+      results.push(await measure(scn, ctx));
+      continue;
+    }
+    const r = await measure(scn, { ...ctx, engines: rootless?.engines ?? [] });
+    const why = scn.skipped();
+    if (r.subjects.length === 0 && why) r.note = `skipped: ${why}`;
+    results.push(r);
+  }
 
   const loadAfter = os.loadavg()[0];
   const busy = Math.max(loadBefore, loadAfter) > os.cpus().length / 2;
@@ -337,6 +370,12 @@ async function main(): Promise<number> {
     Object.entries(missing)
       .map(([n, why]) => `\n  ${n}: not measured: ${why}`)
       .join('') +
+    (rootless
+      ? rootless.engines.map((e) => `\n  ${e.name} (rootless, as ${rootless!.session.user.name}): ${e.version}`).join('') +
+        Object.entries(rootless.missing)
+          .map(([n, why]) => `\n  ${n} (rootless): not measured: ${why}`)
+          .join('')
+      : '') +
     `\n  load average (1 min): ${loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end` +
     (busy ? ' -- the machine was busy with other work; expect noisy numbers' : '');
   process.stdout.write(`\n${header}\n\n${table(results, opts.runs)}\n`);
@@ -357,6 +396,7 @@ async function main(): Promise<number> {
     warmup: opts.warmup,
     engines: engines.map(describeEngine),
     missing,
+    ...(rootless ? { rootless: rootless.info } : {}),
     images: {
       big: {
         ref: refs.big,

@@ -1,4 +1,5 @@
 // /containers/...: each handler a translation to ContainerService (src/engine/containers.ts).
+import { ContainerFiles } from '../../engine/container-files.js';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +24,7 @@ import { cpus } from 'node:os';
 import type { HostConfig } from '../../containers/model.js';
 
 const svcOf = (r: ApiRequest) => new ContainerService(r.engine);
+const filesOf = (r: ApiRequest) => new ContainerFiles(r.engine);
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 async function list(r: ApiRequest): Promise<void> {
@@ -94,12 +96,12 @@ async function logs(r: ApiRequest): Promise<void> {
 
 async function changes(r: ApiRequest): Promise<void> {
   const kinds = { C: 0, A: 1, D: 2 } as const;
-  json(r, 200, (await svcOf(r).diff(r.params.id)).map((ch) => ({ Path: ch.path, Kind: kinds[ch.kind] })));
+  json(r, 200, (await filesOf(r).diff(r.params.id)).map((ch) => ({ Path: ch.path, Kind: kinds[ch.kind] })));
 }
 
 async function exportFs(r: ApiRequest): Promise<void> {
   const out = res(r);
-  await svcOf(r).export(r.params.id, async (tar) => {
+  await filesOf(r).export(r.params.id, async (tar) => {
     out.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await pipeline(tar, out);
   });
@@ -306,7 +308,7 @@ function goMode(st: import('node:fs').Stats): number {
 async function pathStat(r: ApiRequest, path: string, followFinal = false): Promise<{ name: string; size: number; mode: number; mtime: string; linkTarget: string; isDir: boolean }> {
   const svc = svcOf(r);
   const c = await svc.get(r.params.id);
-  return svc.withRootfs(c, async (rootfs) => {
+  return filesOf(r).withRootfs(c, async (rootfs) => {
     const abs = resolveInRoot(rootfs, path, followFinal);
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st) throw notFound(`Could not find the file ${path} in container ${r.params.id}`);
@@ -336,7 +338,7 @@ async function archiveGet(r: ApiRequest): Promise<void> {
   const path = archivePath(r);
   const s = await pathStat(r, path);
   const out = res(r);
-  await svcOf(r).copyFrom(r.params.id, path, { followLink: path.endsWith('/') || path.endsWith('/.') }, async (tar) => {
+  await filesOf(r).copyFrom(r.params.id, path, { followLink: path.endsWith('/') || path.endsWith('/.') }, async (tar) => {
     out.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(s), 'Content-Type': 'application/x-tar' });
     await pipeline(tar, out);
   });
@@ -346,7 +348,7 @@ async function archivePut(r: ApiRequest): Promise<void> {
   const path = archivePath(r);
   const s = await pathStat(r, path, true);
   if (!s.isDir) throw invalid(`extraction point is not a directory: ${path}`);
-  await svcOf(r).copyTo(r.params.id, path, { tar: r.req, name: '.', isDir: true }, { owners: bool(r.query, 'copyUIDGID'), contentsOnly: false });
+  await filesOf(r).copyTo(r.params.id, path, { tar: r.req, name: '.', isDir: true }, { owners: bool(r.query, 'copyUIDGID'), contentsOnly: false });
   res(r).writeHead(200).end();
 }
 

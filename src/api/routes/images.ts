@@ -1,4 +1,5 @@
 // /images/..., /commit: translations to ImageService, pull, push, save, load, import.
+import { ContainerFiles } from '../../engine/container-files.js';
 import { Readable } from 'node:stream';
 import { bool, filters, json, readBody, res, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
@@ -6,7 +7,6 @@ import { jsonStream } from '../stream.js';
 import { engineFor } from '../registry-auth.js';
 import { imageSummary } from '../views.js';
 import { ImageService } from '../../engine/images.js';
-import { ContainerService } from '../../engine/containers.js';
 import { pullImage } from '../../images/pull.js';
 import { pushImage } from '../../images/push.js';
 import { saveImages, loadImages } from '../../images/archive.js';
@@ -171,7 +171,7 @@ async function commit(r: ApiRequest, engine: EngineContext): Promise<void> {
   if (!container) throw invalid('container is required');
   const repo = q.get('repo');
   const t = q.get('tag');
-  const id = await new ContainerService(engine).commit(container, {
+  const id = await new ContainerFiles(engine).commit(container, {
     reference: repo ? (t ? `${repo}:${t}` : repo) : undefined,
     changes: q.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
     message: q.get('comment') ?? undefined,

@@ -2,7 +2,7 @@ import { lstatSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
+import { ContainerFiles } from '../../engine/container-files.js';
 import { copyDestination, packPath, unpackInto } from '../../containers/copy.js';
 import { invalid, notFound } from '../../errors.js';
 
@@ -24,7 +24,7 @@ export const command: Command = {
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress progress output during copy' },
   ],
   async run(cli, flags, [src, dst]) {
-    const svc = new ContainerService(cli.engine);
+    const svc = new ContainerFiles(cli.engine);
     const [sc, sp] = splitTarget(src);
     const [dc, dp] = splitTarget(dst);
     if (sc && dc) throw invalid('copying between containers is not supported');

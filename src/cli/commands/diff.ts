@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
+import { ContainerFiles } from '../../engine/container-files.js';
 
 export const command: Command = {
   usage: 'CONTAINER',
@@ -8,6 +8,6 @@ export const command: Command = {
   args: [1, 1],
   flags: [],
   async run(cli, _flags, [name]) {
-    for (const ch of await new ContainerService(cli.engine).diff(name)) cli.out(`${ch.kind} ${ch.path}\n`);
+    for (const ch of await new ContainerFiles(cli.engine).diff(name)) cli.out(`${ch.kind} ${ch.path}\n`);
   },
 };

@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
+import { ContainerFiles } from '../../engine/container-files.js';
 import { invalid } from '../../errors.js';
 
 export const command: Command = {
@@ -11,7 +11,7 @@ export const command: Command = {
   args: [1, 1],
   flags: [{ name: 'output', short: 'o', type: 'string', value: 'string', help: 'Write to a file, instead of STDOUT' }],
   async run(cli, flags, [name]) {
-    const svc = new ContainerService(cli.engine);
+    const svc = new ContainerFiles(cli.engine);
     const out = flags.output as string | undefined;
     if (!out) {
       if (process.stdout.isTTY) throw invalid('cowardly refusing to save to a terminal. Use the -o flag or redirect');

@@ -93,11 +93,13 @@ function dnsAliases(c: { id: string; name: string }, aliases: string[]): string[
 
 /**
  * The keeper port of a user network's bridge (`bk-` and the network id's first 12 hex
- * digits: 15 characters, the kernel's limit). The default network has none: its bridge is
- * shared by whatever berth root uses it and nothing ever removes that network.
+ * digits: 15 characters, the kernel's limit). The host's default network has none: its
+ * bridge is shared by whatever berth root uses it and nothing ever removes that network.
+ * Rootless, the default network's bridge lives in the user's own namespace and goes with
+ * it, so it keeps its bridge too (no full teardown after every `run --rm`).
  */
 function keeperOf(n: NetworkInfo): string | undefined {
-  return n.name === DEFAULT_NETWORK ? undefined : `bk-${n.id.slice(0, 12)}`;
+  return n.name === DEFAULT_NETWORK && !hostNet().netns ? undefined : `bk-${n.id.slice(0, 12)}`;
 }
 
 /**

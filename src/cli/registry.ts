@@ -49,6 +49,7 @@ const events: Loader = () => import('./commands/events.js');
 const build: Loader = () => import('./commands/build.js');
 const builderPrune: Loader = () => import('./commands/builder-prune.js');
 const service: Loader = () => import('./commands/system-service.js');
+const portForward: Loader = () => import('./commands/port-forward.js');
 const cri: Loader = () => import('./commands/system-cri.js');
 const network = (name: 'create' | 'ls' | 'inspect' | 'rm' | 'prune' | 'connect' | 'disconnect'): Loader => () => import('./commands/network.js').then((m) => ({ command: m[name] }));
 const pod = (name: 'create' | 'ls' | 'inspect' | 'start' | 'stop' | 'restart' | 'kill' | 'rm' | 'prune' | 'top' | 'stats'): Loader => () => import('./commands/pod.js').then((m) => ({ command: m[name] }));
@@ -120,7 +121,7 @@ export const groups: Record<string, { summary: string; commands: Record<string, 
   healthcheck: { summary: 'Manage container health checks', commands: { run: healthcheckRun } },
   generate: { summary: 'Generate structured data (systemd units)', commands: { systemd: generateSystemd } },
   systemd: { summary: 'systemd integration', commands: { 'generate-units': generateUnits } },
-  system: { summary: 'Manage berth', commands: { info, version, events, service, cri } },
+  system: { summary: 'Manage berth', commands: { info, version, events, service, cri, 'port-forward': portForward } },
 };
 
 // `berth generate kube` (podman's older spelling of kube generate).

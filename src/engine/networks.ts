@@ -549,8 +549,10 @@ export class NetworkService {
       const res = await this.wire(netns, req);
       if (user && published.length) {
         writeFileSync(join(c.bundle, 'forwards.json'), JSON.stringify(published));
+        // Forwarders go straight to the container's address on its first network.
+        const ip = ips[0] ?? '';
         try {
-          for (const p of published) await user.forward(p.protocol, p.host_ip, p.host_port);
+          for (const p of published) await user.forward(p.protocol, p.host_ip, p.host_port, { ip, port: p.container_port });
         } catch (e) {
           for (const p of published) await user.unforward(p.protocol, p.host_ip, p.host_port);
           await this.unwire(netns, req).catch(() => undefined);

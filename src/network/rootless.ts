@@ -5,7 +5,7 @@
 // (its API socket). Everything here runs as the user, inside the user's namespace.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import { pidAlive } from '../images/content-store.js';
@@ -100,13 +100,53 @@ export class RootlessNetns {
     });
   }
 
-  /** Forward host_ip:host_port on the host to the same port in the user's namespace. */
-  async forward(proto: 'tcp' | 'udp', hostIp: string, hostPort: number): Promise<void> {
+  private forwarderPidFile(proto: string, hostIp: string, hostPort: number): string {
+    return join(this.runroot, 'ports', `${proto}-${hostIp || '0.0.0.0'}-${hostPort}.pid`);
+  }
+
+  /**
+   * Publish host_ip:host_port. TCP: berth binds the port on the host and hands the listening
+   * socket to a forwarder it starts inside the user's namespace, which connects to the
+   * container directly: both legs are the kernel's TCP (podman's rootlessport does the
+   * same), far faster than slirp4netns's own stack. UDP: slirp4netns forwards it to the same
+   * port in the user's namespace, where netavark's rules take it to the container.
+   */
+  async forward(proto: 'tcp' | 'udp', hostIp: string, hostPort: number, target: { ip: string; port: number }): Promise<void> {
+    if (proto === 'tcp') return this.forwardTcp(hostIp, hostPort, target);
     const r = await this.api({ execute: 'add_hostfwd', arguments: { proto, host_addr: hostIp || '0.0.0.0', host_port: hostPort, guest_addr: SLIRP_GUEST, guest_port: hostPort } });
     if (r.error) throw new BerthError('conflict', `publishing ${hostIp || '0.0.0.0'}:${hostPort}/${proto}: ${(r.error as { desc?: string }).desc ?? JSON.stringify(r.error)}`);
   }
 
+  private async forwardTcp(hostIp: string, hostPort: number, target: { ip: string; port: number }): Promise<void> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new BerthError('conflict', `Bind for ${hostIp || '0.0.0.0'}:${hostPort} failed: ${e.code === 'EADDRINUSE' ? 'port is already allocated' : e.message}`)));
+      server.listen({ host: hostIp || '0.0.0.0', port: hostPort, exclusive: true }, resolve);
+    });
+    try {
+      const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+      const child = spawn('nsenter', [`--net=${this.path}`, '--', process.execPath, process.argv[1], 'system', 'port-forward', target.ip, String(target.port)], { detached: true, stdio: ['ignore', 'ignore', 'ignore', fd] });
+      child.unref();
+      mkdirSync(join(this.runroot, 'ports'), { recursive: true, mode: 0o700 });
+      writeFileSync(this.forwarderPidFile('tcp', hostIp, hostPort), String(child.pid));
+    } finally {
+      // The forwarder holds its own copy of the listening socket.
+      server.close();
+    }
+  }
+
   async unforward(proto: 'tcp' | 'udp', hostIp: string, hostPort: number): Promise<void> {
+    if (proto === 'tcp') {
+      const file = this.forwarderPidFile('tcp', hostIp, hostPort);
+      try {
+        const pid = Number(readFileSync(file, 'utf8'));
+        if (pid > 0 && pidAlive(pid)) process.kill(pid, 'SIGTERM');
+      } catch {
+        /* no forwarder */
+      }
+      rmSync(file, { force: true });
+      return;
+    }
     if (!existsSync(this.apiSocket)) return;
     const list = await this.api({ execute: 'list_hostfwd' }).catch(() => ({}) as Record<string, unknown>);
     // slirp4netns answers {"entries": [...]} (some versions wrap it in "return").

@@ -516,13 +516,19 @@ export class ContainerService {
     const rt = this.runtime(c);
     const signal = signalOverride || c.config.StopSignal || 'SIGTERM';
     await rt.kill(c.id, signal).catch((e: Error) => log.debug(`stop: ${e.message}`));
+    // A --rm container may be removed by its own cleanup while this waits: that is a stop too.
+    const gone = () => this.store.get(c.id) === undefined;
     try {
       await this.wait(c.id, t * 1000);
-    } catch {
-      await rt.kill(c.id, 'SIGKILL', true).catch((e: Error) => log.debug(`stop: ${e.message}`));
-      await this.wait(c.id, 10_000);
+    } catch (e) {
+      if (!gone()) {
+        await rt.kill(c.id, 'SIGKILL', true).catch((err: Error) => log.debug(`stop: ${err.message}`));
+        await this.wait(c.id, 10_000).catch((err: unknown) => {
+          if (!gone()) throw err;
+        });
+      } else log.debug(`stop: ${(e as Error).message}`);
     }
-    c = await this.get(c.id);
+    c = gone() ? { ...c, state: { ...c.state, Status: 'exited', Running: false } } : await this.get(c.id);
     this.ctx.events.emit('container', 'stop', c.id, { name: c.name });
     return c;
   }

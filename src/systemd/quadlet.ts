@@ -1,14 +1,15 @@
 // Declarative units, podman-quadlet style (podman-systemd.unit(5)): `NAME.container`,
-// `NAME.volume` and `NAME.network` files become `NAME.service`, `NAME-volume.service` and
-// `NAME-network.service`. [Unit] and [Service] pass through (and [Install] becomes .wants /
-// .requires links, as `systemctl enable` would make); the type's own section turns into berth
-// commands. Pure text in, text out: reading directories and writing files is the command's.
-// `*.pod` files (a pod's unit, members bound to it) fit the same shape: one more translator.
+// `NAME.volume`, `NAME.network` and `NAME.pod` files become `NAME.service`,
+// `NAME-volume.service`, `NAME-network.service` and `NAME-pod.service` (a container with
+// `Pod=NAME.pod` joins the pod and is bound to its unit). [Unit] and [Service] pass through
+// (and [Install] becomes .wants / .requires links, as `systemctl enable` would make); the
+// type's own section turns into berth commands. Pure text in, text out: reading directories
+// and writing files is the command's.
 import { basename } from 'node:path';
 import type { Installation } from './generate.js';
 import { execLine, parseUnit, quoteEnvironment, splitWords, UnitFile, type RawWord } from './unit.js';
 
-export const SOURCE_EXTENSIONS = ['.container', '.volume', '.network'] as const;
+export const SOURCE_EXTENSIONS = ['.container', '.volume', '.network', '.pod'] as const;
 
 export interface SourceFile {
   /** file name, e.g. web.container */
@@ -42,9 +43,10 @@ function resourceName(file: string, unit: UnitFile, section: string, key: string
   return unit.get(section, key) ?? `systemd-${basename(file, file.slice(file.lastIndexOf('.')))}`;
 }
 
-const CONTAINER_KEYS = new Set(['Image', 'Exec', 'Environment', 'EnvironmentFile', 'PublishPort', 'Volume', 'Network', 'Label', 'ContainerName', 'Notify', 'User', 'WorkingDir', 'HostName', 'Entrypoint', 'AddCapability', 'DropCapability', 'ReadOnly', 'Tmpfs', 'PodmanArgs', 'BerthArgs', 'StopTimeout', 'Pull']);
+const CONTAINER_KEYS = new Set(['Image', 'Exec', 'Environment', 'EnvironmentFile', 'PublishPort', 'Volume', 'Network', 'Label', 'ContainerName', 'Notify', 'User', 'WorkingDir', 'HostName', 'Entrypoint', 'AddCapability', 'DropCapability', 'ReadOnly', 'Tmpfs', 'PodmanArgs', 'BerthArgs', 'StopTimeout', 'Pull', 'Pod']);
 const VOLUME_KEYS = new Set(['VolumeName', 'Label', 'Device', 'Type', 'Options', 'Driver']);
 const NETWORK_KEYS = new Set(['NetworkName', 'Subnet', 'Gateway', 'IPRange', 'Internal', 'IPv6', 'Label', 'Options', 'Driver']);
+const POD_KEYS = new Set(['PodName', 'PublishPort', 'Network', 'Label', 'HostName', 'PodmanArgs', 'BerthArgs']);
 
 function checkKeys(unit: UnitFile, section: string, known: Set<string>, file: string): void {
   for (const e of unit.section(section, false)?.entries ?? []) if (!known.has(e.key)) throw new Error(`${file}: unsupported key "${e.key}" in [${section}]`);
@@ -74,10 +76,11 @@ function passService(unit: UnitFile, out: UnitFile): void {
 }
 
 /** A `NAME.volume` or `NAME.network` reference in Volume=/Network=: the resource's name and the unit to need. */
-function dependency(ref: string, ext: '.volume' | '.network', sources: Map<string, UnitFile>): { name: string; service: string } | undefined {
+function dependency(ref: string, ext: '.volume' | '.network' | '.pod', sources: Map<string, UnitFile>): { name: string; service: string } | undefined {
   if (!ref.endsWith(ext)) return undefined;
   const other = sources.get(ref);
-  const name = other ? resourceName(ref, other, ext === '.volume' ? 'Volume' : 'Network', ext === '.volume' ? 'VolumeName' : 'NetworkName') : `systemd-${basename(ref, ext)}`;
+  const [section, key] = ext === '.volume' ? ['Volume', 'VolumeName'] : ext === '.network' ? ['Network', 'NetworkName'] : ['Pod', 'PodName'];
+  const name = other ? resourceName(ref, other, section, key) : `systemd-${basename(ref, ext)}`;
   return { name, service: serviceNameOf(ref) };
 }
 
@@ -105,6 +108,10 @@ function containerService(file: string, unit: UnitFile, inst: Installation, sour
     if (dep) needs.push(dep.service);
     args.push('--network', raw(dep ? dep.name : n));
   }
+  const podRef = unit.get('Container', 'Pod');
+  const pod = podRef ? dependency(podRef, '.pod', sources) : undefined;
+  if (podRef && !pod) throw new Error(`${file}: Pod=${podRef} must name a .pod file`);
+  if (pod) args.push('--pod', raw(pod.name));
   for (const c of all('AddCapability')) for (const w of splitWords(c)) args.push('--cap-add', w);
   for (const c of all('DropCapability')) for (const w of splitWords(c)) args.push('--cap-drop', w);
   for (const t of all('Tmpfs')) args.push('--tmpfs', raw(t));
@@ -127,6 +134,11 @@ function containerService(file: string, unit: UnitFile, inst: Installation, sour
   if (needs.length) {
     out.add('Unit', 'Requires', [...new Set(needs)].join(' '));
     out.add('Unit', 'After', [...new Set(needs)].join(' '));
+  }
+  if (pod) {
+    // A pod's member comes and goes with the pod's unit.
+    out.add('Unit', 'BindsTo', pod.service);
+    out.add('Unit', 'After', pod.service);
   }
   if (!out.get('Unit', 'After')?.includes('network-online.target')) {
     out.add('Unit', 'Wants', 'network-online.target');
@@ -192,6 +204,41 @@ function networkService(file: string, unit: UnitFile, inst: Installation): Trans
   return { serviceName: serviceNameOf(file), text: out.toString(), wantedBy, requiredBy };
 }
 
+function podService(file: string, unit: UnitFile, inst: Installation, sources: Map<string, UnitFile>): Translated {
+  checkKeys(unit, 'Pod', POD_KEYS, file);
+  const name = resourceName(file, unit, 'Pod', 'PodName');
+  const { out, wantedBy, requiredBy } = base(file, unit, inst, `berth pod ${name}`);
+  const args: Array<string | RawWord> = ['--name', name];
+  const needs: string[] = [];
+  for (const p of unit.all('Pod', 'PublishPort')) args.push('--publish', raw(p));
+  for (const n of unit.all('Pod', 'Network')) {
+    const dep = dependency(n, '.network', sources);
+    if (dep) needs.push(dep.service);
+    args.push('--network', raw(dep ? dep.name : n));
+  }
+  for (const l of unit.all('Pod', 'Label')) for (const w of splitWords(l)) args.push('--label', raw(w));
+  const host = unit.get('Pod', 'HostName');
+  if (host) args.push('--hostname', raw(host));
+  for (const a of [...unit.all('Pod', 'PodmanArgs'), ...unit.all('Pod', 'BerthArgs')]) for (const w of splitWords(a)) args.push(raw(w));
+  if (needs.length) {
+    out.add('Unit', 'Requires', [...new Set(needs)].join(' '));
+    out.add('Unit', 'After', [...new Set(needs)].join(' '));
+  }
+  // The pod is made afresh on each start (a pod left by a crash goes first) and removed with
+  // its members at stop; the members' units start after this one and are bound to it.
+  const berth = inst.executable;
+  out.add('Service', 'ExecStartPre', execLine([berth, 'pod', 'rm', '-f', name], { prefix: '-' }));
+  out.add('Service', 'ExecStartPre', execLine([berth, 'pod', 'create', ...args], { wrap: true }));
+  out.add('Service', 'ExecStart', execLine([berth, 'pod', 'start', name]));
+  out.add('Service', 'ExecStop', execLine([berth, 'pod', 'stop', name]));
+  out.add('Service', 'ExecStopPost', execLine([berth, 'pod', 'rm', '-f', name], { prefix: '-' }));
+  out.add('Service', 'Type', 'oneshot');
+  out.add('Service', 'RemainAfterExit', 'yes');
+  out.add('Service', 'SyslogIdentifier', '%N');
+  passService(unit, out);
+  return { serviceName: serviceNameOf(file), text: out.toString(), wantedBy, requiredBy };
+}
+
 /** Translate a set of source files (one directory view: a name seen first wins). Errors are per file. */
 export function translate(files: SourceFile[], inst: Installation): { units: Translated[]; errors: string[] } {
   const sources = new Map<string, UnitFile>();
@@ -212,6 +259,7 @@ export function translate(files: SourceFile[], inst: Installation): { units: Tra
       if (name.endsWith('.container')) units.push(containerService(name, unit, inst, sources));
       else if (name.endsWith('.volume')) units.push(volumeService(name, unit, inst));
       else if (name.endsWith('.network')) units.push(networkService(name, unit, inst));
+      else if (name.endsWith('.pod')) units.push(podService(name, unit, inst, sources));
     } catch (e) {
       errors.push((e as Error).message);
     }

@@ -383,4 +383,42 @@ describe('declarative units (berth systemd generate-units)', () => {
     await ok(sb, ['volume', 'rm', 'systemd-qdata']);
     await ok(sb, ['network', 'rm', 'systemd-qnet']);
   });
+
+  test('a .pod file and a .container with Pod=: the pod\'s unit makes the pod, the member joins it and is bound to it', async () => {
+    const dir = mkdtempSync(join(work, 'quadlet-pod-'));
+    const src = join(dir, 'src');
+    const out = join(dir, 'out');
+    mkdirSync(src);
+    mkdirSync(out);
+    const port = 20000 + ((process.pid + 11) % 20000);
+    writeFileSync(join(src, 'qapp.pod'), ['[Pod]', `PublishPort=127.0.0.1:${port}:80`, 'Label=tier=app', ''].join('\n'));
+    writeFileSync(join(src, 'qsrv.container'), ['[Container]', `Image=${IMG}`, 'ContainerName=qsrv', 'Pod=qapp.pod', 'StopTimeout=1', 'Exec=sh -c "mkdir -p /www && echo from-the-pod-unit > /www/index.html && exec httpd -f -p 80 -h /www"', ''].join('\n'));
+    writeFileSync(join(src, 'qbad.container'), ['[Container]', `Image=${IMG}`, 'Pod=nosuch', ''].join('\n'));
+    const gen = await run([BERTH, 'systemd', 'generate-units', out], { ...sb.env, BERTH_ROOT: sb.root, BERTH_RUNROOT: sb.runroot, QUADLET_UNIT_DIRS: src });
+    assert.match(gen.stderr, /qbad\.container: Pod=nosuch must name a \.pod file/);
+    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.service')).sort(), ['qapp-pod.service', 'qsrv.service']);
+    const units: Record<string, UnitFile> = {};
+    for (const f of ['qapp-pod.service', 'qsrv.service']) units[f] = parseUnit(readFileSync(join(out, f), 'utf8'));
+    const v = await run(['systemd-analyze', 'verify', join(out, 'qapp-pod.service'), join(out, 'qsrv.service')], { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' });
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(units['qsrv.service'].get('Unit', 'BindsTo'), 'qapp-pod.service');
+    for (let round = 0; round < 2; round++) {
+      await execKey(units['qapp-pod.service'], 'ExecStartPre', 'qapp-pod.service');
+      await execKey(units['qapp-pod.service'], 'ExecStart', 'qapp-pod.service');
+      await execKey(units['qsrv.service'], 'ExecStartPre', 'qsrv.service');
+      await execKey(units['qsrv.service'], 'ExecStart', 'qsrv.service');
+      let body = '';
+      for (let i = 0; i < 50 && !body; i++) {
+        body = await fetch(`http://127.0.0.1:${port}/index.html`).then((r) => r.text()).catch(() => '');
+        if (!body) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(body, 'from-the-pod-unit\n');
+      assert.match(await ok(sb, ['ps', '--filter', 'pod=systemd-qapp', '--format', '{{.Names}}']), /^qsrv$/m);
+      await execKey(units['qsrv.service'], 'ExecStop', 'qsrv.service');
+      await execKey(units['qsrv.service'], 'ExecStopPost', 'qsrv.service');
+      await execKey(units['qapp-pod.service'], 'ExecStop', 'qapp-pod.service');
+      await execKey(units['qapp-pod.service'], 'ExecStopPost', 'qapp-pod.service');
+      assert.equal((await ok(sb, ['pod', 'ls', '-q'])).trim(), '');
+    }
+  });
 });

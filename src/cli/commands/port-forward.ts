@@ -14,8 +14,9 @@ export const command: Command = {
   async run(_cli, _flags, [ip, port]) {
     const target = Number(port);
     if (!Number.isInteger(target) || target < 1 || target > 65535) throw invalid(`invalid port "${port}"`);
-    const server = createServer((client) => {
-      const upstream = connect({ host: ip, port: target });
+    // Half-open connections stay open: a client that has finished sending still gets the answer.
+    const server = createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = connect({ host: ip, port: target, allowHalfOpen: true });
       client.pipe(upstream);
       upstream.pipe(client);
       client.on('error', () => upstream.destroy());

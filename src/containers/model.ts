@@ -107,6 +107,8 @@ export interface HostConfig {
   UTSMode?: string;
   /** berth's: the pod the container belongs to (its infra container holds the shared namespaces) */
   Pod?: string;
+  /** berth's: the ids a --userns=auto container holds in the user's namespace */
+  UsernsSlice?: { base: number; size: number };
 }
 
 export interface ContainerRecord {

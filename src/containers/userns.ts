@@ -1,7 +1,9 @@
 // --userns for a container. As root berth does not remap (host). Rootless, a container shares
 // the user's namespace by default (its root is the user); `keep-id` gives it a namespace of
 // its own in which the user's own uid and gid are themselves, so files in bind mounts keep
-// their owner, as podman does.
+// their owner, as podman does; `auto` gives it a slice of the user's subordinate ids that no
+// other container holds, its image seen through fuse-overlayfs's id mapping (no copy, no
+// chown), and its root filesystem and /etc files where its root can reach them.
 import { invalid } from '../errors.js';
 import { hostUid, parseIdMap, type IdRange } from '../platform/userns.js';
 import { readFileSync } from 'node:fs';
@@ -9,9 +11,18 @@ import { readFileSync } from 'node:fs';
 export interface UsernsMappings {
   uid: Array<{ containerID: number; hostID: number; size: number }>;
   gid: Array<{ containerID: number; hostID: number; size: number }>;
-  /** the user the process runs as unless -u says otherwise */
-  user: { uid: number; gid: number };
+  /** the user the process runs as unless -u says otherwise (keep-id) */
+  user?: { uid: number; gid: number };
 }
+
+/** The ids a --userns=auto container holds in the user's namespace. */
+export interface IdSlice {
+  base: number;
+  size: number;
+}
+
+/** What --userns=auto gives when it names no size (podman's minimum). */
+export const AUTO_SIZE = 1024;
 
 export function checkUsernsMode(mode: string | undefined, rootless: boolean): void {
   if (!mode || mode === 'host') return;
@@ -20,11 +31,11 @@ export function checkUsernsMode(mode: string | undefined, rootless: boolean): vo
     return;
   }
   if (mode === 'auto' || mode.startsWith('auto:')) {
-    // A namespace of its own needs the container's root to reach its files through directories
-    // only the user may enter (the runtime dir is 0700), and an id-shifted view of the image.
-    throw invalid('--userns=auto is not supported by berth yet (its containers\' roots could not reach their own files under your 0700 runtime directory): use keep-id, or the default (the container\'s root is your user)');
+    if (!rootless) throw invalid('--userns=auto is for rootless berth (as root berth does not remap users)');
+    autoSize(mode);
+    return;
   }
-  throw invalid(`invalid --userns "${mode}": use host${rootless ? ' or keep-id' : ''}`);
+  throw invalid(`invalid --userns "${mode}": use host${rootless ? ', keep-id or auto[:size=N]' : ''}`);
 }
 
 /** keep-id within a namespace holding ids 0..total-1: `id` maps to 0 (the user), the rest shift around it. */
@@ -44,7 +55,36 @@ function total(file: string): number {
   }
 }
 
-export function usernsMappings(mode: string | undefined): UsernsMappings | undefined {
+/** auto[:size=N]: how many ids the container gets. */
+export function autoSize(mode: string): number {
+  const m = /^auto(?::size=(\d+))?$/.exec(mode);
+  if (!m) throw invalid(`invalid --userns "${mode}": use auto or auto:size=N`);
+  const size = m[1] ? Number(m[1]) : AUTO_SIZE;
+  if (size < 1 || size > 65536) throw invalid(`invalid --userns "${mode}": the size must be 1..65536`);
+  return size;
+}
+
+/** The lowest slice of `size` ids within 1..total-1 that overlaps none in `used`. */
+export function allocateSlice(used: IdSlice[], size: number, total: number): IdSlice {
+  let base = 1;
+  for (const u of [...used].sort((a, b) => a.base - b.base)) {
+    if (base + size <= u.base) break;
+    base = Math.max(base, u.base + u.size);
+  }
+  if (base + size > total) throw invalid(`--userns=auto: no ${size} ids left in your subordinate range (${total - 1} ids; ${used.length} containers hold slices): remove some, or ask for fewer with auto:size=N`);
+  return { base, size };
+}
+
+/** How many ids the user's namespace holds (0 is the user, 1.. the subordinate range). */
+export function usernsTotal(): number {
+  return total('/proc/self/uid_map');
+}
+
+export function usernsMappings(mode: string | undefined, slice?: IdSlice): UsernsMappings | undefined {
+  if (mode?.startsWith('auto') && slice) {
+    const m = [{ containerID: 0, hostID: slice.base, size: slice.size }];
+    return { uid: m, gid: m };
+  }
   if (mode !== 'keep-id') return undefined;
   const uid = hostUid();
   const gid = Number(process.env.BERTH_HOST_GID ?? uid);

@@ -3,7 +3,7 @@
 // (which builds them from flags, as docker's CLI does) and the API (which receives them as
 // JSON) share every rule here.
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { BerthError, conflict, invalid, notFound } from '../errors.js';
@@ -14,7 +14,7 @@ import { generateName, validateName } from '../containers/names.js';
 import { newState, ZERO_TIME, type ContainerRecord, type ContainerState, type CtrConfig, type Health, type HostConfig, type Mount } from '../containers/model.js';
 import { VolumeService } from './volumes.js';
 import { DEFAULT_NETWORK, NetworkService, type Wired } from './networks.js';
-import { netnsPath } from '../platform/netns.js';
+import { netnsPath, pinNetns } from '../platform/netns.js';
 import { resolvConf } from '../network/resolv.js';
 import { cdiEdits, hostDevice, type ContainerEdits } from '../containers/devices.js';
 import { healthPlan, NOT_RUNNING, recordResult, startScheduler } from '../containers/health.js';
@@ -31,7 +31,8 @@ import { launchMonitor } from '../runtime/monitor.js';
 import { defaultRuntime } from '../platform/runtimes.js';
 import { capabilities } from '../containers/security.js';
 import { log } from '../util/log.js';
-import { checkUsernsMode, usernsMappings } from '../containers/userns.js';
+import { allocateSlice, autoSize, checkUsernsMode, usernsMappings, usernsTotal } from '../containers/userns.js';
+import { hostUid } from '../platform/userns.js';
 import { rootlessLimits } from '../platform/cgroups.js';
 import { childProcess } from '../util/native.js';
 import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
@@ -79,7 +80,9 @@ export class ContainerService {
   }
 
   paths(id: string): ContainerPaths {
-    return containerPaths(this.ctx.config, id);
+    // A --userns=auto container keeps its rootfs and /etc files where its own root can reach them.
+    const exposed = this.ctx.config.rootless && this.store.get(id)?.hostConfig.UsernsSlice ? `/tmp/berth-exposed-${hostUid()}` : undefined;
+    return containerPaths(this.ctx.config, id, exposed);
   }
 
   // ---------------------------------------------------------------- create
@@ -147,6 +150,11 @@ export class ContainerService {
     if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') throw invalid('Conflicting options: --restart and --rm');
     capabilities(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged); // validates names
     checkUsernsMode(hostConfig.UsernsMode, this.ctx.config.rootless);
+    if (hostConfig.UsernsMode?.startsWith('auto')) {
+      if (hostConfig.Mounts.some((m) => m.Type !== 'tmpfs')) throw invalid('volumes and bind mounts are not supported with --userns=auto yet (the container\'s ids are none of yours): use keep-id or the default');
+      const used = this.store.all().flatMap((r) => (r.hostConfig.UsernsSlice ? [r.hostConfig.UsernsSlice] : []));
+      hostConfig.UsernsSlice = allocateSlice(used, autoSize(hostConfig.UsernsMode), usernsTotal());
+    }
     if (this.ctx.config.rootless && (hostConfig.Memory || hostConfig.NanoCpus || hostConfig.CpuShares || hostConfig.CpusetCpus || (hostConfig.PidsLimit ?? 0) > 0)) {
       log.warn(`rootless: resource limits are not enforced: ${rootlessLimits().reason}`);
     }
@@ -355,9 +363,18 @@ export class ContainerService {
       mkdirSync(empty, { recursive: true });
       lowers = [empty];
     }
+    mkdirSync(p.bundle, { recursive: true, mode: 0o700 });
+    if (p.reachable) {
+      // Passable but not listable by others (the container's root is none of the user's ids).
+      for (const d of [dirname(p.reachable), p.reachable]) {
+        mkdirSync(d, { recursive: true });
+        chmodSync(d, 0o711);
+      }
+    }
     mkdirSync(p.rootfs, { recursive: true, mode: 0o755 });
     await unmount(p.rootfs);
-    await mountOverlay(p.rootfs, lowers, p.upper, p.work, this.ctx.snapshots.dir);
+    const slice = c.hostConfig.UsernsSlice;
+    await mountOverlay(p.rootfs, lowers, p.upper, p.work, this.ctx.snapshots.dir, slice ? `0:${slice.base}:${slice.size}` : undefined);
   }
 
   private writeEtc(c: ContainerRecord, p: ContainerPaths, wired?: Wired): void {
@@ -411,13 +428,17 @@ export class ContainerService {
       mkdirSync(p.socketDir, { recursive: true, mode: 0o700 });
       await this.mountRootfs(c, p);
       await this.prepareVolumes(c, p.rootfs);
-      const wired = await this.wireNetwork(c, p);
+      const userns = usernsMappings(c.hostConfig.UsernsMode, c.hostConfig.UsernsSlice);
+      // A container with a user namespace of its own makes its network namespace itself, so that
+      // the namespace belongs to it (`exec` must be able to join both); it is wired once it exists.
+      const wireLate = userns !== undefined && this.isBridged(c);
+      if (wireLate) await new NetworkService(this.ctx).detach(c.id, p.bundle);
+      const wired = wireLate ? undefined : await this.wireNetwork(c, p);
       wiredForCleanup = wired !== undefined;
       wiredState = wired;
       this.writeEtc(c, p, wired);
-      const userns = usernsMappings(c.hostConfig.UsernsMode);
       // keep-id: the user's own ids, unless -u names someone else.
-      const user = resolveUser(p.rootfs, c.config.User || (userns ? `${userns.user.uid}:${userns.user.gid}` : ''));
+      const user = resolveUser(p.rootfs, c.config.User || (userns?.user ? `${userns.user.uid}:${userns.user.gid}` : ''));
       const env = [...(c.config.Env ?? [])];
       if (!env.some((e) => e.startsWith('PATH='))) env.unshift(DEFAULT_PATH);
       if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${c.config.Hostname}`);
@@ -436,7 +457,7 @@ export class ContainerService {
       env.push(...notify.env);
       if (notify.mount) edits.mounts.push({ ...notify.mount, options: ['rbind', 'rprivate', 'nosuid', 'nodev'] });
       const spec = buildSpec(
-        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless, userns, join },
+        { edits, record: c, rootfs: p.rootfs, user, args, env, etc: { hostname: p.hostname, hosts: p.hosts, resolvConf: p.resolvConf }, cgroupsPath: this.cgroupPath(c), netns: await this.netnsOf(c), init: c.hostConfig.Init ? { source: this.ctx.config.initPath, target: INIT_PATH } : undefined, volumeDir: (name) => new VolumeService(this.ctx).store.dir(name), rootless: this.ctx.config.rootless, userns, join, ...(wireLate ? { netns: undefined } : {}) },
         (file) => JSON.parse(readFileSync(file, 'utf8')),
       );
       writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
@@ -448,6 +469,12 @@ export class ContainerService {
         leaveStdinOpen: !c.config.StdinOnce,
         extraArgs: notify.conmonArgs, listenFds: takeListenFds(),
       });
+      if (wireLate) {
+        await pinNetns(`berth-${c.id.slice(0, 12)}`, mon.pid);
+        wiredForCleanup = true;
+        wiredState = await new NetworkService(this.ctx).attach({ id: c.id, name: c.name, hostname: c.config.Hostname, attachments: c.hostConfig.Networks ?? [{ network: c.hostConfig.NetworkMode, aliases: [] }], bindings: c.hostConfig.PortBindings ?? {}, bundle: p.bundle });
+        this.writeEtc(c, p, wiredState);
+      }
       await opts.beforeStart?.(c);
       await rt.start(c.id);
       const state: ContainerState = { ...c.state, RunId: runId, Ports: wiredState?.ports, Networks: wiredState?.networks, Status: 'running', Running: true, Paused: false, Restarting: false, Pid: mon.pid, MonitorPid: mon.monitorPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
@@ -866,6 +893,7 @@ export class ContainerService {
     if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });
     rmSync(p.bundle, { recursive: true, force: true });
     rmSync(p.data, { recursive: true, force: true });
+    if (p.reachable) rmSync(p.reachable, { recursive: true, force: true });
     // conmon 2.1.6 leaves the link to its attach socket's directory (<socketDir>/<short id>)
     rmSync(dirname(p.attach), { force: true });
     if (opts.volumes || c.hostConfig.AutoRemove) {

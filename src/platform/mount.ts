@@ -14,10 +14,11 @@ const run = promisify(execFile);
  * it at one page. Rootless, the kernel's overlay is used inside the user namespace (>= 5.11,
  * `userxattr`); where it refuses, or when the config asks for it, fuse-overlayfs does the job.
  */
-export async function mountOverlay(target: string, lowers: string[], upper: string | undefined, work: string | undefined, cwd: string): Promise<void> {
-  const layers = `lowerdir=${lowers.join(':')}${upper ? `,upperdir=${upper},workdir=${work}` : ''}`;
+export async function mountOverlay(target: string, lowers: string[], upper: string | undefined, work: string | undefined, cwd: string, idmap?: string): Promise<void> {
+  const layers = `lowerdir=${lowers.join(':')}${upper ? `,upperdir=${upper},workdir=${work}` : ''}${idmap ? `,uidmapping=${idmap},gidmapping=${idmap}` : ''}`;
   if (layers.length > 4000) throw new BerthError('invalid-argument', `too many layers for one overlay mount (${lowers.length})`);
-  const mode = unprivilegedOverlay() ? rootlessOverlayMode() : 'native';
+  // An id-shifted view (--userns=auto) is fuse-overlayfs's: the kernel's overlay takes no mapping here.
+  const mode = idmap ? 'fuse-overlayfs' : unprivilegedOverlay() ? rootlessOverlayMode() : 'native';
   let nativeError: unknown;
   if (mode !== 'fuse-overlayfs') {
     try {

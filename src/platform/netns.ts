@@ -39,6 +39,24 @@ export async function createNetns(name: string): Promise<string> {
   return netnsPath(name);
 }
 
+/**
+ * Pin a running process's network namespace under `name`, where createNetns would have put
+ * it: for a container that made its own (one in a user namespace of its own, whose network
+ * namespace must belong to that user namespace for `exec` to join it).
+ */
+export async function pinNetns(name: string, pid: number): Promise<string> {
+  const path = netnsPath(name);
+  mkdirSync(hostNet().netnsDir, { recursive: true, mode: 0o700 });
+  writeFileSync(path, '');
+  try {
+    await execFileAsync('mount', ['--bind', `/proc/${pid}/ns/net`, path]);
+  } catch (e) {
+    rmSync(path, { force: true });
+    throw failure(`pinning the network namespace of process ${pid}`, e);
+  }
+  return path;
+}
+
 /** A throwaway namespace holding one link named `iface` (netavark's teardown deletes a container's link first). */
 export async function createScratchNetns(name: string, iface: string): Promise<string> {
   await createNetns(name);

@@ -105,9 +105,27 @@ describe('rootless', () => {
     assert.equal(statSync(join(shared, 'made-inside')).uid, alice.uid);
     const plain = await as(alice, ['run', '--rm', '--network', 'none', '-v', `${shared}:/data`, ref, 'stat', '-c', '%u', '/data/file']);
     assert.equal(plain, '0\n');
-    const auto = await alice.berth(['run', '--rm', '--userns', 'auto', ref, 'true']);
-    assert.notEqual(auto.code, 0);
-    assert.match(auto.stderr, /--userns=auto is not supported/);
+    // keep-id on a bridge: the container's network namespace is its own user namespace's, so exec joins both.
+    await as(alice, ['run', '-d', '--name', 'kept', '--userns', 'keep-id', ref, 'sleep', '300']);
+    assert.match(await as(alice, ['exec', 'kept', 'ip', '-o', '-4', 'addr', 'show', 'eth0']), /inet 10\./);
+    await as(alice, ['rm', '-f', 'kept']);
+  });
+
+  test('--userns=auto: each container its own slice of ids, the image still owned by its root, exec on a bridge', async (t) => {
+    if (skip) return t.skip(skip);
+    await as(alice, ['run', '-d', '--name', 'auto1', '--userns', 'auto', ref, 'sleep', '300']);
+    await as(alice, ['run', '-d', '--name', 'auto2', '--userns', 'auto:size=2048', '--network', 'none', ref, 'sleep', '300']);
+    const map = async (name: string) => (await as(alice, ['exec', name, 'cat', '/proc/self/uid_map'])).trim().split(/\s+/).map(Number);
+    const [in1, base1, size1] = await map('auto1');
+    const [in2, base2, size2] = await map('auto2');
+    assert.deepEqual([in1, size1, in2, size2], [0, 1024, 0, 2048]);
+    assert.ok(base1 + size1 <= base2 || base2 + size2 <= base1, `slices overlap: ${base1}+${size1} and ${base2}+${size2}`);
+    assert.equal(await as(alice, ['exec', 'auto1', 'sh', '-c', 'id -u; stat -c %u /bin/busybox; echo made > /made && cat /made; ip -o -4 addr show eth0 | wc -l']), '0\n0\nmade\n1\n');
+    assert.deepEqual((await as(alice, ['diff', 'auto1'])).trim().split('\n'), ['A /made']);
+    const vol = await alice.berth(['run', '--rm', '--userns', 'auto', '-v', `${alice.home}:/h`, ref, 'true']);
+    assert.notEqual(vol.code, 0);
+    assert.match(vol.stderr, /not supported with --userns=auto yet/);
+    await as(alice, ['rm', '-f', 'auto1', 'auto2']);
   });
 
   test('limits that cannot be enforced are warned about, and info says rootless with the mapping', async (t) => {

@@ -114,3 +114,15 @@ test('user namespaces: id maps, subordinate ranges, keep-id mappings', async () 
   assert.deepEqual(keepIdMappings(1001, 65537), [{ containerID: 0, hostID: 1, size: 1001 }, { containerID: 1001, hostID: 0, size: 1 }, { containerID: 1002, hostID: 1002, size: 64535 }]);
   assert.deepEqual(keepIdMappings(0, 10), [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: 1, size: 9 }]);
 });
+
+test('--userns=auto: sizes and slices of the subordinate range', async () => {
+  const { allocateSlice, autoSize } = await import('../../src/containers/userns.js');
+  assert.equal(autoSize('auto'), 1024);
+  assert.equal(autoSize('auto:size=2048'), 2048);
+  assert.throws(() => autoSize('auto:size=0'), /size must be 1..65536/);
+  assert.throws(() => autoSize('auto:big'), /use auto or auto:size=N/);
+  assert.deepEqual(allocateSlice([], 1024, 65537), { base: 1, size: 1024 });
+  assert.deepEqual(allocateSlice([{ base: 1, size: 1024 }, { base: 3073, size: 100 }], 2048, 65537), { base: 1025, size: 2048 });
+  assert.deepEqual(allocateSlice([{ base: 1, size: 1024 }, { base: 2000, size: 100 }], 2048, 65537), { base: 2100, size: 2048 });
+  assert.throws(() => allocateSlice([{ base: 1, size: 65000 }], 1024, 65537), /no 1024 ids left/);
+});

@@ -17,6 +17,7 @@ import { resolveUser } from '../containers/user.js';
 import { resolvConf } from '../network/resolv.js';
 import { runtimeFor } from '../runtime/oci.js';
 import { defaultRuntime } from '../platform/runtimes.js';
+import { containerCgroupPath } from '../platform/cgroups.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const HOSTNAME = 'buildkitsandbox';
@@ -127,7 +128,7 @@ export async function runStep(ctx: EngineContext, input: RunInput): Promise<numb
     id, name: id, imageId: '', image: '', created: '', runtime: '', restartCount: 0, state: newState(), hostConfig: hc,
     config: { Hostname: 'buildkitsandbox', Domainname: '', AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: false, StdinOnce: false, Image: '', WorkingDir: input.workdir || '/' },
   };
-  const spec = buildSpec({ record, rootfs: input.rootfs, user, args: input.args, env, etc: { hostname: etc.hostname, hosts: etc.hosts, resolvConf: etc.resolvConf }, cgroupsPath: `/berth/${id}`, netns: etc.netns, rootless: ctx.config.rootless });
+  const spec = buildSpec({ record, rootfs: input.rootfs, user, args: input.args, env, etc: { hostname: etc.hostname, hosts: etc.hosts, resolvConf: etc.resolvConf }, cgroupsPath: containerCgroupPath(ctx.config.rootless, id), netns: etc.netns, rootless: ctx.config.rootless });
   writeFileSync(join(input.bundle, 'config.json'), JSON.stringify(spec));
   const rt = runtimeFor(ctx.config, defaultRuntime(ctx.config) ?? 'runc');
   return new Promise<number>((resolve, reject) => {

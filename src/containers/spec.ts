@@ -142,8 +142,8 @@ export function buildSpec(input: SpecInput, seccompFile?: (path: string) => unkn
     mounts,
     linux: {
       namespaces,
-      // Rootless without a delegated cgroup there is nothing to apply limits with (berth warns once).
-      ...(input.rootless ? {} : { resources, cgroupsPath: input.cgroupsPath }),
+      // Rootless without a delegated cgroup (no cgroupsPath) there is nothing to apply limits with (berth warns).
+      ...(input.rootless && !input.cgroupsPath ? {} : { resources, cgroupsPath: input.cgroupsPath }),
       ...(input.userns ? { uidMappings: input.userns.uid, gidMappings: input.userns.gid } : {}),
       ...(input.edits?.devices.length ? { devices: input.edits.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })) } : {}),
       ...(seccomp ? { seccomp } : {}),

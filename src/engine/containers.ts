@@ -33,9 +33,9 @@ import { capabilities } from '../containers/security.js';
 import { log } from '../util/log.js';
 import { allocateSlice, autoSize, checkUsernsMode, usernsMappings, usernsTotal } from '../containers/userns.js';
 import { hostUid } from '../platform/userns.js';
-import { rootlessLimits } from '../platform/cgroups.js';
+import { containerCgroupPath, rootlessLimits } from '../platform/cgroups.js';
 import { childProcess } from '../util/native.js';
-import { cgroupPids, cgroupStats, type CgroupStats } from '../platform/cgroup-stats.js';
+import { cgroupPids, cgroupStats, pidNamespaceMembers, type CgroupStats } from '../platform/cgroup-stats.js';
 import { labelMatches } from '../images/filters.js';
 import { notifyPlan, sdNotify, startedMessage, takeListenFds } from '../systemd/notify.js';
 
@@ -156,7 +156,8 @@ export class ContainerService {
       hostConfig.UsernsSlice = allocateSlice(used, autoSize(hostConfig.UsernsMode), usernsTotal());
     }
     if (this.ctx.config.rootless && (hostConfig.Memory || hostConfig.NanoCpus || hostConfig.CpuShares || hostConfig.CpusetCpus || (hostConfig.PidsLimit ?? 0) > 0)) {
-      log.warn(`rootless: resource limits are not enforced: ${rootlessLimits().reason}`);
+      const limits = rootlessLimits();
+      if (!limits.enforced) log.warn(`rootless: resource limits are not enforced: ${limits.reason}`);
     }
     await this.deviceEdits(hostConfig); // validates devices now rather than at start
     const runtime = hostConfig.Runtime || defaultRuntime(this.ctx.config);
@@ -776,19 +777,23 @@ export class ContainerService {
     this.ctx.db.prepare('UPDATE containers SET host_config = ? WHERE id = ?').run(JSON.stringify(hc), id);
   }
 
+  /** Rootless, under the cgroup subtree delegated to the user when there is one (none: no cgroup control). */
   cgroupPath(c: ContainerRecord): string {
-    return `/berth/${c.id}`;
+    return containerCgroupPath(this.ctx.config.rootless, c.id);
   }
 
   async stats(idOrName: string): Promise<{ c: ContainerRecord; stats: CgroupStats | undefined }> {
     const c = await this.get(idOrName);
-    return { c, stats: c.state.Running ? cgroupStats(this.cgroupPath(c)) : undefined };
+    const path = this.cgroupPath(c);
+    return { c, stats: c.state.Running && path ? cgroupStats(path) : undefined };
   }
 
   async processes(idOrName: string): Promise<number[]> {
     const c = await this.get(idOrName);
     if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
-    return cgroupPids(this.cgroupPath(c));
+    const path = this.cgroupPath(c);
+    // Without a cgroup (rootless, nothing delegated): the processes in the container's PID namespace.
+    return path ? cgroupPids(path) : pidNamespaceMembers(c.state.Pid);
   }
 
   /** Remove every stopped container (docker container prune). */

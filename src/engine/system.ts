@@ -40,7 +40,10 @@ function rootlessDetails(): NonNullable<SystemInfo['RootlessDetails']> {
     GidMap: map('/proc/self/gid_map'),
     Storage: 'overlay, native in the user namespace (userxattr)',
     Network: 'none and host; bridge networks through a per-user network namespace with slirp4netns',
-    CgroupLimits: `not enforced: ${rootlessLimits().reason}`,
+    CgroupLimits: (() => {
+      const l = rootlessLimits();
+      return l.enforced ? `enforced in the delegated cgroup ${l.base} (${l.controllers.join(' ')})` : `not enforced: ${l.reason}`;
+    })(),
   };
 }
 

@@ -1,7 +1,7 @@
 // A container's cgroup files: its processes and its resource counters, for cgroup v1 (one
 // hierarchy per controller) and v2 (one unified hierarchy). The same numbers docker's CLI
 // shows: memory usage without inactive file cache, CPU time, block I/O, pids.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupMode } from './cgroups.js';
 
@@ -97,3 +97,23 @@ export function hostCpuNs(): number {
 }
 
 export const cgroupExists = (controller: string, path: string) => existsSync(cgroupDir(controller, path));
+
+/** The processes sharing `pid`'s PID namespace (a container's, when there is no cgroup to read). */
+export function pidNamespaceMembers(pid: number): number[] {
+  let ns: string;
+  try {
+    ns = readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/ns/pid`) === ns) out.push(Number(name));
+    } catch {
+      /* gone, or not ours to look at */
+    }
+  }
+  return out;
+}

@@ -75,6 +75,8 @@ describe('rootless', () => {
     assert.match(await as(alice, ['ps', '--format', '{{.Names}} {{.Status}}']), /^worker Up/m);
     assert.equal(await as(alice, ['exec', 'worker', 'sh', '-c', 'echo from exec; id -u']), 'from exec\n0\n');
     assert.equal(await as(alice, ['logs', 'worker']), 'started\n');
+    // No cgroup here (cgroup v1 cannot be delegated): top reads the container's PID namespace.
+    assert.match(await as(alice, ['top', 'worker']), /sleep 300/);
     await as(alice, ['cp', 'worker:/etc/passwd', `${alice.home}/passwd-copy`]);
     assert.match(readFileSync(`${alice.home}/passwd-copy`, 'utf8'), /^root:x:0:0/);
     assert.equal(statSync(`${alice.home}/passwd-copy`).uid, alice.uid);

@@ -2,12 +2,13 @@
 // docker-py (Debian's packages) and testcontainers-node, each against berth's socket.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
-import { BERTH, ok, REPO, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { ok, REPO, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { startServer, stopServer, type Server } from '../helpers/server.js';
 
 const IMG = 'test/clientbox:1';
 const COMPOSE = '/usr/bin/docker-compose';
@@ -16,7 +17,7 @@ const boxes = sandboxes();
 let sb: Sandbox;
 let work: string;
 let sock: string;
-let service: ChildProcess | undefined;
+let service: Server | undefined;
 
 /**
  * A /24 for a user network given with an IPAM config (compose's ipam, docker-py's IPAMPool),
@@ -27,22 +28,6 @@ function subnet(second: number): string {
   const index = /10\.86\.(\d+)\.0/.exec(readFileSync(sb.configFile, 'utf8'))?.[1];
   assert.ok(index, 'the sandbox config names its default subnet');
   return `10.${second}.${index}.0/24`;
-}
-
-function startService(): Promise<ChildProcess> {
-  const child = spawn(BERTH, ['--root', sb.root, '--runroot', sb.runroot, 'system', 'service', '--time', '0', `unix://${sock}`], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const poll = () => {
-      if (child.exitCode !== null) return reject(new Error(`service exited ${child.exitCode}: ${err}`));
-      if (existsSync(sock)) return resolve(child);
-      if (Date.now() - t0 > 10_000) return reject(new Error(`service did not listen: ${err}`));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
 }
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,16 +53,11 @@ before(async () => {
   sb = boxes.fresh();
   sock = join(sb.dir, 'api.sock');
   await ok(sb, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), IMG]);
-  service = await startService();
+  service = await startServer(sb, ['system', 'service', '--time', '0', `unix://${sock}`], sock);
 });
 
 after(async () => {
-  const s = service;
-  if (s && s.exitCode === null) {
-    const gone = new Promise((r) => s.once('exit', r));
-    s.kill('SIGTERM');
-    await gone;
-  }
+  await stopServer(service);
   if (sb) {
     const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
     if (ids.length) await sb.run(['rm', '-f', ...ids]);

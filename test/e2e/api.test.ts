@@ -1,7 +1,7 @@
 // The Engine API (berth system service) with real clients: the docker CLI and dockerode.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
+import { startServer, stopServer, type Server } from '../helpers/server.js';
 
 const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
 const IMG = 'test/apibox:1';
@@ -19,32 +20,15 @@ const boxes = sandboxes();
 let sb: Sandbox;
 let work: string;
 let sock: string;
-let service: ChildProcess | undefined;
+let service: Server | undefined;
 let reg: Registry;
 
-function startService(extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(BERTH, ['--root', sb.root, '--runroot', sb.runroot, 'system', 'service', '--time', '0', ...extra, `unix://${sock}`], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const poll = () => {
-      if (child.exitCode !== null) return reject(new Error(`service exited ${child.exitCode}: ${err}`));
-      if (existsSync(sock)) return resolve(child);
-      if (Date.now() - t0 > 10_000) return reject(new Error(`service did not listen: ${err}`));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
+const startService = (extra: string[] = []) => startServer(sb, ['system', 'service', '--time', '0', ...extra, `unix://${sock}`], sock);
 
 async function stopService(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const s = service;
   service = undefined;
-  if (!s || s.exitCode !== null) return;
-  const gone = new Promise((r) => s.once('exit', r));
-  s.kill(signal);
-  await gone;
+  await stopServer(s, signal);
 }
 
 interface Res {

@@ -3,14 +3,14 @@
 // localhost, exec, status and lists, then stop and remove everything.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
-import { BERTH, REPO, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { REPO, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { startServer, stopServer, type Server } from '../helpers/server.js';
 import { freePort, startRegistry, type Registry } from '../helpers/registry.js';
 
 const boxes = sandboxes();
@@ -18,8 +18,7 @@ let sb: Sandbox;
 let work: string;
 let sock: string;
 let reg: Registry;
-let service: ChildProcess | undefined;
-let serviceErr = '';
+let service: Server | undefined;
 let runtime: grpc.Client;
 let images: grpc.Client;
 let ref: string;
@@ -44,28 +43,10 @@ async function callFails(client: grpc.Client, method: string, req: Msg): Promise
   throw new Error(`${method} succeeded`);
 }
 
-function startService(): Promise<ChildProcess> {
-  const child = spawn(BERTH, ['--root', sb.root, '--runroot', sb.runroot, 'system', 'cri', '--listen', `unix://${sock}`], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.on('data', (d: Buffer) => (serviceErr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const poll = () => {
-      if (child.exitCode !== null) return reject(new Error(`berth system cri exited ${child.exitCode}: ${serviceErr}`));
-      if (existsSync(sock)) return resolve(child);
-      if (Date.now() - t0 > 10_000) return reject(new Error(`berth system cri did not listen: ${serviceErr}`));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
-
 async function stopService(): Promise<number | null> {
   const s = service;
   service = undefined;
-  if (!s || s.exitCode !== null) return s?.exitCode ?? null;
-  const gone = new Promise<number | null>((r) => s.once('exit', (code) => r(code)));
-  s.kill('SIGTERM');
-  return gone;
+  return stopServer(s);
 }
 
 const IMG = 'test/cribox:1';
@@ -100,7 +81,7 @@ before(async () => {
   await ok(sb, ['push', ref]);
   await ok(sb, ['rmi', IMG, ref]);
   sock = join(sb.dir, 'cri.sock');
-  service = await startService();
+  service = await startServer(sb, ['system', 'cri', '--listen', `unix://${sock}`], sock);
   const def = protoLoader.loadSync(join(REPO, 'src', 'cri', 'api.proto'), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const pkg = grpc.loadPackageDefinition(def) as Any;
   runtime = new pkg.runtime.v1.RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
@@ -287,7 +268,8 @@ describe('CRI (berth system cri)', () => {
   });
 
   test('the service stops on SIGTERM and removes its socket', async () => {
-    assert.equal(await stopService(), 0, serviceErr);
+    const errors = service?.stderr() ?? '';
+    assert.equal(await stopService(), 0, errors);
     assert.equal(existsSync(sock), false);
   });
 });

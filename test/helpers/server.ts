@@ -1,0 +1,36 @@
+// berth's long-running commands (system service, system cri) as the tests run them: started in
+// a sandbox, awaited until their socket exists, stopped with a signal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { BERTH, type Sandbox } from './berth.js';
+
+export interface Server {
+  child: ChildProcess;
+  /** what it wrote on stderr so far */
+  stderr(): string;
+}
+
+export function startServer(sb: Sandbox, args: string[], socket: string): Promise<Server> {
+  const child = spawn(BERTH, ['--root', sb.root, '--runroot', sb.runroot, ...args], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const what = `berth ${args.slice(0, 2).join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = () => {
+      if (child.exitCode !== null) return reject(new Error(`${what} exited ${child.exitCode}: ${err}`));
+      if (existsSync(socket)) return resolve({ child, stderr: () => err });
+      if (Date.now() - t0 > 10_000) return reject(new Error(`${what} did not listen: ${err}`));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+/** Stop it (if it still runs) and resolve with its exit code. */
+export async function stopServer(s: Server | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (!s || s.child.exitCode !== null) return s?.child.exitCode ?? null;
+  const gone = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
+  s.child.kill(signal);
+  return gone;
+}

@@ -144,14 +144,38 @@ export function quoteWord(word: string): string {
  * Environment=, PodmanArgs=), where systemd expands them when it runs the command.
  */
 export function splitWords(value: string): string[] {
+  return splitQuoted(value.trim(), value);
+}
+
+/** One expansion at s[j] (a specifier, ${VAR}): its text and where the rest starts, or none. */
+type Expand = (s: string, j: number) => { text: string; next: number } | undefined;
+/** A whole unquoted word at s[i] that becomes several words ($VAR): them and the rest's start, or none. */
+type WholeWord = (s: string, i: number) => { words: string[]; next: number } | undefined;
+
+/** systemd's word splitting: whitespace separates, quotes group, C escapes; expansions as given. */
+function splitQuoted(s: string, value: string, expand?: Expand, wholeWord?: WholeWord): string[] {
   const out: string[] = [];
-  const s = value.trim();
   let i = 0;
   while (i < s.length) {
     while (i < s.length && /\s/.test(s[i])) i++;
     if (i >= s.length) break;
+    const whole = wholeWord?.(s, i);
+    if (whole) {
+      out.push(...whole.words);
+      i = whole.next;
+      continue;
+    }
     let word = '';
     let quoted = false;
+    const plain = (j: number): number => {
+      const x = expand?.(s, j);
+      if (x) {
+        word += x.text;
+        return x.next;
+      }
+      word += s[j];
+      return j + 1;
+    };
     while (i < s.length && !/\s/.test(s[i])) {
       const ch = s[i];
       if (ch === '"' || ch === "'") {
@@ -161,14 +185,14 @@ export function splitWords(value: string): string[] {
           if (s[i] === '\\' && i + 1 < s.length) {
             word += unescapeC(s[i + 1]);
             i += 2;
-          } else word += s[i++];
+          } else i = plain(i);
         }
         if (i >= s.length) throw new Error(`unterminated quote in "${value}"`);
         i++;
       } else if (ch === '\\' && i + 1 < s.length) {
         word += unescapeC(s[i + 1]);
         i += 2;
-      } else word += s[i++];
+      } else i = plain(i);
     }
     if (word !== '' || quoted) out.push(word);
   }
@@ -193,66 +217,28 @@ export function splitExecLine(value: string, specifiers: Record<string, string> 
   let prefixes = '';
   while (i < s.length && '-@:+!'.includes(s[i])) prefixes += s[i++];
   const noEnv = prefixes.includes(':');
-  const argv: string[] = [];
-  let word = '';
-  // One plain character (or specifier, or ${VAR}) at s[i] into the word; returns the next index.
-  const take = (j: number): number => {
-    const ch = s[j];
-    if (ch === '%' && j + 1 < s.length) {
-      const k = s[j + 1];
-      if (k === '%') word += '%';
-      else if (k in specifiers) word += specifiers[k];
-      else throw new Error(`unknown specifier %${k} in "${value}"`);
-      return j + 2;
+  const expand: Expand = (t, j) => {
+    if (t[j] === '%' && j + 1 < t.length) {
+      const k = t[j + 1];
+      if (k === '%') return { text: '%', next: j + 2 };
+      if (k in specifiers) return { text: specifiers[k], next: j + 2 };
+      throw new Error(`unknown specifier %${k} in "${value}"`);
     }
-    if (ch === '$' && !noEnv) {
-      if (s[j + 1] === '$') {
-        word += '$';
-        return j + 2;
-      }
-      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(s.slice(j));
-      if (m) {
-        word += env[m[1]] ?? '';
-        return j + m[0].length;
-      }
+    if (t[j] === '$' && !noEnv) {
+      if (t[j + 1] === '$') return { text: '$', next: j + 2 };
+      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(t.slice(j));
+      if (m) return { text: env[m[1]] ?? '', next: j + m[0].length };
     }
-    word += ch;
-    return j + 1;
+    return undefined;
   };
-  while (i < s.length) {
-    while (i < s.length && /\s/.test(s[i])) i++;
-    if (i >= s.length) break;
-    // `$VAR` as a whole unquoted word expands to several words.
-    const whole = noEnv ? null : /^\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/.exec(s.slice(i));
-    if (whole) {
-      const v = env[whole[1]];
-      if (v !== undefined) argv.push(...v.split(/\s+/).filter(Boolean));
-      i += whole[0].length;
-      continue;
-    }
-    word = '';
-    let quoted = false;
-    while (i < s.length && !/\s/.test(s[i])) {
-      const ch = s[i];
-      if (ch === '"' || ch === "'") {
-        quoted = true;
-        i++;
-        while (i < s.length && s[i] !== ch) {
-          if (s[i] === '\\' && i + 1 < s.length) {
-            word += unescapeC(s[i + 1]);
-            i += 2;
-          } else i = take(i);
-        }
-        if (i >= s.length) throw new Error(`unterminated quote in "${value}"`);
-        i++;
-      } else if (ch === '\\' && i + 1 < s.length) {
-        word += unescapeC(s[i + 1]);
-        i += 2;
-      } else i = take(i);
-    }
-    if (word !== '' || quoted) argv.push(word);
-  }
-  return { prefixes, argv };
+  // `$VAR` as a whole unquoted word expands to several words.
+  const wholeWord: WholeWord = (t, j) => {
+    const m = noEnv ? null : /^\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/.exec(t.slice(j));
+    if (!m) return undefined;
+    const v = env[m[1]];
+    return { words: v === undefined ? [] : v.split(/\s+/).filter(Boolean), next: j + m[0].length };
+  };
+  return { prefixes, argv: splitQuoted(s.slice(i), value, expand, wholeWord) };
 }
 
 function unescapeC(c: string): string {

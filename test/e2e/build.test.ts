@@ -182,6 +182,18 @@ describe('instructions', () => {
     assert.deepEqual(rest, ['.', './app.txt', './keep', './keep/y.txt', './a/one.txt', './b/c/two.txt']);
   });
 
+  test('proxy build args reach RUN undeclared but stay out of the history; ADD --chown/--chmod', async () => {
+    const dir = context('proxy', {
+      Dockerfile: [`FROM ${IMG}`, 'RUN echo "$HTTP_PROXY" > /proxy', 'ADD --chown=app:app --chmod=0600 added.txt /added.txt', ''].join('\n'),
+      'added.txt': 'added\n',
+    });
+    await ok(sb, ['build', '-q', '-t', 'proxy:1', '--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128', dir]);
+    assert.equal(await ok(sb, ['run', '--rm', 'proxy:1', 'sh', '-c', 'cat /proxy; stat -c %a:%U /added.txt']), 'http://proxy.invalid:3128\n600:app\n');
+    const history = await ok(sb, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'proxy:1']);
+    assert.doesNotMatch(history, /proxy\.invalid/);
+    assert.doesNotMatch(await inspect('proxy:1', '{{json .Config.Env}}'), /PROXY/);
+  });
+
   test('FROM scratch: an image made of one static binary', async () => {
     const dir = context('scratch', { Dockerfile: 'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["echo", "from scratch"]\n' });
     writeFileSync(join(dir, 'busybox'), readFileSync(BUSYBOX_PATH), { mode: 0o755 });

@@ -56,6 +56,13 @@ describe('pods', () => {
     assert.equal(busy.code, 1);
     assert.match(busy.stderr, /pod web has running containers/);
 
+    const stats = await ok(sb, ['pod', 'stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'web']);
+    assert.deepEqual(stats.trim().split('\n').map((l) => l.split(' ')[0]).sort(), [`${podId.slice(0, 12)}-infra`, 'server']);
+    const before = await ok(sb, ['inspect', '-f', '{{.State.StartedAt}}', 'server']);
+    await ok(sb, ['pod', 'restart', '-t', '1', 'web']);
+    assert.notEqual(await ok(sb, ['inspect', '-f', '{{.State.StartedAt}}', 'server']), before, 'pod restart starts the members again');
+    assert.match(await ok(sb, ['pod', 'ls', '--format', '{{.Name}} {{.Status}}']), /^web Running$/m);
+
     await ok(sb, ['pod', 'stop', '-t', '1', 'web']);
     assert.match(await ok(sb, ['pod', 'ls', '--format', '{{.Name}} {{.Status}}']), /^web Exited$/m);
     await ok(sb, ['pod', 'start', 'web']);
@@ -78,6 +85,9 @@ describe('pods', () => {
     assert.match(net.stderr, /uses the pod's network/);
     const unknown = await sb.run(['run', '--rm', '--pod', 'nosuch', IMG, 'true']);
     assert.match(unknown.stderr, /no pod with name or ID nosuch found/);
+    await ok(sb, ['pod', 'start', 'rules']);
+    await ok(sb, ['pod', 'kill', 'rules']);
+    assert.match(await ok(sb, ['pod', 'ls', '--format', '{{.Name}} {{.Status}}']), /^rules Exited$/m);
     assert.equal((await ok(sb, ['pod', 'prune', '-f'])).trim().length, 64);
     assert.equal((await ok(sb, ['pod', 'ls', '-q'])).trim(), '');
   });

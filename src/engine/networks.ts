@@ -412,7 +412,9 @@ export class NetworkService {
       ConfigFrom: { Network: '' },
       ConfigOnly: false,
       Containers: containers,
-      Options: { ...JSON.parse(n.options), 'com.docker.network.bridge.name': n.interface },
+      // As dockerd: a user network shows the options its creator passed, nothing more (compose
+      // compares them with its file); the default network names its bridge.
+      Options: { ...JSON.parse(n.options), ...(n.name === DEFAULT_NETWORK ? { 'com.docker.network.bridge.name': n.interface } : {}) },
       Labels: JSON.parse(n.labels),
     };
   }

@@ -12,16 +12,6 @@ function pseudo(name: 'host' | 'none'): Obj {
   return { Name: name, Id: name, Created: '0001-01-01T00:00:00Z', Scope: 'local', Driver: name === 'host' ? 'host' : 'null', EnableIPv6: false, IPAM: { Driver: 'default', Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {} };
 }
 
-/**
- * A network as dockerd shows it: Options are what its creator passed, nothing more
- * (docker-compose compares them with its file and refuses a network with extra ones).
- */
-function view(svc: NetworkService, n: ReturnType<NetworkService['resolve']>): Obj {
-  const v = svc.inspectJson(n);
-  if (n.name !== DEFAULT_NETWORK) v.Options = JSON.parse(n.options) as Obj;
-  return v;
-}
-
 function resolve(svc: NetworkService, id: string) {
   try {
     return svc.resolve(id);
@@ -34,7 +24,7 @@ function list(r: ApiRequest): void {
   const svc = new NetworkService(r.engine);
   svc.resolve(DEFAULT_NETWORK); // made on first use, as every client expects to find it
   const f = filters(r.query);
-  const rows = svc.list(f).map((n) => view(svc, n));
+  const rows = svc.list(f).map((n) => svc.inspectJson(n));
   if (!f.length) rows.push(pseudo('host'), pseudo('none'));
   json(r, 200, rows);
 }
@@ -43,7 +33,7 @@ function inspect(r: ApiRequest): void {
   const id = r.params.id;
   if (id === 'host' || id === 'none') return json(r, 200, pseudo(id));
   const svc = new NetworkService(r.engine);
-  json(r, 200, view(svc, resolve(svc, id)));
+  json(r, 200, svc.inspectJson(resolve(svc, id)));
 }
 
 function kv(v: unknown, name: string): Record<string, string> {

@@ -190,7 +190,8 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
   const config: Partial<CtrConfig> = {
     Tty: flags.tty as boolean,
     OpenStdin: flags.interactive as boolean,
-    StdinOnce: flags.interactive as boolean,
+    // As docker: only `run -i` attached closes stdin when its client goes; `run -d -i` and `create -i` keep it open.
+    StdinOnce: Boolean(flags.interactive) && flags.detach === false,
     AttachStdin: flags.interactive as boolean,
     Env: envList(flags),
     Labels: labels,

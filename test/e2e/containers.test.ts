@@ -204,6 +204,15 @@ describe('detached containers', () => {
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
   });
 
+  test('StdinOnce as docker sets it: only an attached run -i closes stdin when its client goes', async () => {
+    await ok(sb, ['run', '-d', '-i', '--name', 'keeps-stdin', IMG, 'cat']);
+    await ok(sb, ['create', '-i', '--name', 'created-i', IMG, 'cat']);
+    assert.equal(await ok(sb, ['inspect', '-f', '{{.Config.OpenStdin}} {{.Config.StdinOnce}}', 'keeps-stdin', 'created-i']), 'true false\ntrue false\n');
+    // An attached run -i ends when its input does: the container's stdin closed with the client's.
+    assert.equal(await ok(sb, ['run', '--rm', '-i', IMG, 'cat'], { input: 'piped\n' }), 'piped\n');
+    await ok(sb, ['rm', '-f', 'keeps-stdin', 'created-i']);
+  });
+
   test('a name conflict is refused with code 125', async () => {
     await ok(sb, ['create', '--name', 'dup', IMG, 'true']);
     const r = await sb.run(['create', '--name', 'dup', IMG, 'true']);

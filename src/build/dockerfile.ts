@@ -130,11 +130,6 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return { directives, escape, instructions, lines };
 }
 
-/** Strip the heredoc operators out of an argument string (for COPY/ADD sources). */
-export function heredocNames(args: string): string[] {
-  return [...args.matchAll(HEREDOC)].map((h) => h[2] ?? h[3] ?? h[4]);
-}
-
 export function isHeredocToken(word: string): string | undefined {
   const m = /^<<-?(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_][A-Za-z0-9_.-]*))$/.exec(word);
   return m ? (m[1] ?? m[2] ?? m[3]) : undefined;

@@ -13,8 +13,7 @@ import { withHostLock } from '../platform/hostlock.js';
 import { isMountPoint } from '../platform/mount.js';
 
 /** The guest side of slirp4netns in the user's namespace (its --configure default). */
-export const SLIRP_GUEST = '10.0.2.100';
-export const SLIRP_DNS = '10.0.2.3';
+const SLIRP_GUEST = '10.0.2.100';
 
 export class RootlessNetns {
   constructor(private readonly runroot: string) {}

@@ -1,8 +1,9 @@
 // Rootless networking: one network namespace per user stands in for the host's. berth's
 // bridges, netavark, aardvark-dns and firewall rules live in it exactly as they live in the
-// host's namespace for root, and slirp4netns connects it to the real network: outbound
-// traffic through its tap device, published ports through host forwards it adds on request
-// (its API socket). Everything here runs as the user, inside the user's namespace.
+// host's namespace for root, and slirp4netns connects it to the real network through its tap
+// device. Published TCP ports go through a forwarder berth starts (see forward()); UDP ports
+// through host forwards slirp4netns adds on request (its API socket). Everything here runs as
+// the user, inside the user's namespace.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';

@@ -141,7 +141,7 @@ describe('docker-py', { skip: hasDockerPy ? false : 'needs python3-docker (Debia
       api: '1.47',
       run: 'run-out\nrun-err\n',
       logs: 'started\n',
-      exec: [5, 'py-exec\nexec-err\n'],
+      exec: [5, 'exec-err\npy-exec\n'],
       exec_demux: ['o\n', 'e\n'],
       listed: ['pyctr'],
       status_running: 'running',

@@ -219,6 +219,34 @@ export function createRequest(body: Obj, name: string | undefined, platform: str
     DnsSearch: strs(hc.DnsSearch, 'DnsSearch'),
     DnsOptions: strs(hc.DnsOptions, 'DnsOptions'),
     UsernsMode: str(hc.UsernsMode, 'UsernsMode'),
+    PidMode: str(hc.PidMode, 'PidMode'),
+    IpcMode: str(hc.IpcMode, 'IpcMode'),
+    UTSMode: str(hc.UTSMode, 'UTSMode'),
   });
   return { name: name || undefined, image, config, hostConfig, platform: platform || undefined };
+}
+
+/**
+ * The other way: a CreateRequest (as the CLI builds it from its flags) as docker's body, for a
+ * remote engine. -v specs travel as Binds, the rest of the mounts as docker's Mount objects.
+ */
+export function createBody(req: CreateRequest): Obj {
+  const { Mounts = [], Binds, Networks, Pod, SdNotifyMode, ...hostConfig } = req.hostConfig;
+  if (Pod) throw invalid('pods are not part of the Docker Engine API: create the container on the engine\'s host');
+  void SdNotifyMode;
+  const mounts = Mounts.slice(Binds?.length ?? 0).map((m) => {
+    if (m.Type !== 'tmpfs') return { Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly };
+    const opt = (k: string) => m.Options?.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+    const size = opt('size');
+    const mode = opt('mode');
+    return { Type: 'tmpfs', Target: m.Target, ReadOnly: m.ReadOnly, TmpfsOptions: { ...(size && /^\d+$/.test(size) ? { SizeBytes: Number(size) } : {}), ...(mode ? { Mode: parseInt(mode, 8) } : {}) } };
+  });
+  const endpoints: Obj = {};
+  for (const n of Networks ?? []) endpoints[n.network] = { Aliases: n.aliases, ...(n.ip ? { IPAMConfig: { IPv4Address: n.ip } } : {}), ...(n.mac ? { MacAddress: n.mac } : {}) };
+  return {
+    ...req.config,
+    Image: req.image,
+    HostConfig: { ...hostConfig, ...(Binds ? { Binds } : {}), Mounts: mounts },
+    ...(Networks?.length ? { NetworkingConfig: { EndpointsConfig: endpoints } } : {}),
+  };
 }

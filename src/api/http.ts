@@ -5,8 +5,7 @@ import type { Duplex } from 'node:stream';
 import { BerthError, errorMessage, httpStatus, invalid } from '../errors.js';
 import type { EngineContext } from '../engine/context.js';
 
-export const MIN_API_VERSION = '1.24';
-export const API_VERSION = '1.47';
+export { API_VERSION, MIN_API_VERSION } from '../version.js';
 
 export interface ApiRequest {
   req: IncomingMessage;

@@ -1,11 +1,17 @@
 // What a command module exports, and what it gets to work with.
 import type { Config } from '../config.js';
 import type { EngineContext } from '../engine/context.js';
+import type { Backend } from '../backend/backend.js';
 import type { FlagSpec, FlagValues } from './args.js';
 
 export interface Cli {
   config: Config;
-  /** The engine's handles; opened on first use. */
+  /**
+   * The engine, local or remote (-H, BERTH_HOST): what commands are written against. Opened on
+   * first use.
+   */
+  readonly backend: Backend;
+  /** The local engine's handles, for what only the local engine does; refused with -H. Opened on first use. */
   readonly engine: EngineContext;
   out(s: string): void;
   err(s: string): void;

@@ -1,5 +1,8 @@
 // docker run/create flags, and their translation into docker's Config and HostConfig (what
 // docker's own CLI sends to the Engine API). Shared by `run` and `create`.
+import type { Cli } from './command.js';
+import type { PullFeedback } from '../backend/backend.js';
+import { progressRenderer } from './progress.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FlagSpec, FlagValues } from './args.js';
@@ -273,4 +276,12 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
     Init: flags.init as boolean,
   };
   return { name: flags.name as string | undefined, image, config, hostConfig, pull, platform: flags.platform as string | undefined };
+}
+
+/** `run` and `create` pulling a missing image: docker's notice, then the progress, on stderr. */
+export function pullFeedback(cli: Cli): PullFeedback {
+  return (ref, missing) => {
+    if (missing) cli.err(`Unable to find image '${ref}' locally\n`);
+    return progressRenderer(cli.err, { tty: Boolean(process.stderr.isTTY), quiet: false });
+  };
 }

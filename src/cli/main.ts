@@ -5,6 +5,7 @@ import { helpText, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Cli, Command } from './command.js';
 import { groups, topLevel } from './registry.js';
 import type { EngineContext } from '../engine/context.js';
+import type { Backend } from '../backend/backend.js';
 import { WORKER_URL } from '../images/worker-url.js';
 import { log, setLogLevel } from '../util/log.js';
 import { VERSION } from '../version.js';
@@ -17,6 +18,8 @@ const globalFlags: FlagSpec[] = [
   { name: 'root', type: 'string', value: 'path', help: 'Storage root (default /var/lib/berth, or $XDG_DATA_HOME/berth rootless; env BERTH_ROOT)' },
   { name: 'runroot', type: 'string', value: 'path', help: 'Transient state root (default /run/berth, or $XDG_RUNTIME_DIR/berth rootless; env BERTH_RUNROOT)' },
   { name: 'config', type: 'string', value: 'file', help: 'Config file, TOML (default /etc/berth/berth.toml, or $XDG_CONFIG_HOME/berth/berth.toml; env BERTH_CONFIG)' },
+  { name: 'host', short: 'H', type: 'string', value: 'url', help: 'The engine to use: unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket] (a berth service or dockerd; env BERTH_HOST)' },
+  { name: 'identity', type: 'string', value: 'file', help: 'ssh identity (private key) for an ssh:// host (env BERTH_SSHKEY)' },
   { name: 'log-level', short: 'l', type: 'string', value: 'level', help: 'Log level: debug, info, warn, error (env BERTH_LOG_LEVEL)' },
   { name: 'debug', short: 'D', type: 'bool', help: 'Enable debug output' },
   { name: 'help', short: 'h', type: 'bool', help: 'Print usage' },
@@ -33,7 +36,7 @@ function mainHelp(): string {
 }
 
 function splitGlobal(argv: string[]): { globals: string[]; rest: string[] } {
-  const valued = new Set(['--root', '--runroot', '--config', '--log-level', '-l']);
+  const valued = new Set(['--root', '--runroot', '--config', '--log-level', '-l', '--host', '-H', '--identity']);
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '--') {
     i += valued.has(argv[i]) ? 2 : 1;
@@ -64,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   const { globals, rest } = splitGlobal(argv);
   let config: Config;
   let engine: EngineContext | undefined;
+  let backend: Backend | undefined;
   const write = (s: string) => process.stdout.write(s);
   const err = (s: string) => process.stderr.write(s);
   let failureCode = 1;
@@ -79,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     config = await loadConfig({ root: g.flags.root as string | undefined, runroot: g.flags.runroot as string | undefined, config: g.flags.config as string | undefined, logLevel: g.flags.debug ? 'debug' : (g.flags['log-level'] as string | undefined) });
     setLogLevel(config.logLevel);
-    if (config.rootless && !inUserNamespace()) {
+    const host = (g.flags.host as string | undefined) ?? (process.env.BERTH_HOST || undefined);
+    if (!host && config.rootless && !inUserNamespace()) {
       // Rootless: everything happens inside the user's own namespace (see platform/userns.ts).
       const { reexecInUserNamespace } = await import('../platform/userns.js');
       return await reexecInUserNamespace(config.runroot, process.argv.slice(1));
@@ -90,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       return resolved.code;
     }
     const { command, name } = resolved;
+    const { LocalBackend } = await import('../backend/local/index.js');
     failureCode = command.failureCode ?? 1;
     if (resolved.argv.includes('--help') || resolved.argv.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
       write(helpText(`berth ${name} ${command.usage}`, command.summary, [...command.flags, { name: 'help', type: 'bool', help: 'Print usage' }], command.aliases));
@@ -97,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const parsed = parseArgs(resolved.argv, command.flags, name, !command.stopAtPositional);
     const { EngineContext } = await import('../engine/context.js');
+    const remote = host ? await import('../backend/remote/index.js').then((m) => new m.RemoteBackend(m.parseHost(host), { identity: (g.flags.identity as string | undefined) ?? (process.env.BERTH_SSHKEY || undefined) })) : undefined;
     const [min, max] = command.args;
     if (parsed.args.length < min || parsed.args.length > max) {
       const want = min === max ? `exactly ${min} argument${min === 1 ? '' : 's'}` : max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `at most ${max} argument${max === 1 ? '' : 's'}`;
@@ -104,7 +111,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const cli: Cli = {
       config,
+      get backend() {
+        return (backend ??= remote ?? new LocalBackend(this.engine));
+      },
       get engine() {
+        if (remote) throw new BerthError('not-implemented', `"berth ${name}" works on this host's engine only, not on a remote one (${remote.where})`);
         return (engine ??= new EngineContext(config));
       },
       out: write,
@@ -122,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     err(`Error: ${errorMessage(e)}\n`);
     return e instanceof BerthError && e.exitCode !== undefined ? e.exitCode : failureCode;
   } finally {
+    backend?.close();
     engine?.close();
   }
 }

@@ -1,6 +1,7 @@
 // How containers look from outside: docker's inspect JSON and the fields of `ps` rows.
 // One place for both doors (CLI and API).
 import type { ContainerRecord } from '../containers/model.js';
+import type { ContainerSummary } from '../backend/backend.js';
 import type { ContainerPaths } from '../containers/paths.js';
 import type { EngineContext } from './context.js';
 import type { ContainerService } from './containers.js';
@@ -24,11 +25,6 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'dead') return 'Dead';
   return `Exited (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
-}
-
-export function portsText(c: ContainerRecord): string {
-  if (!c.state.Running) return '';
-  return (c.state.Ports ?? []).map((p) => `${p.host_ip || '0.0.0.0'}:${p.host_port}->${p.container_port}/${p.protocol}`).join(', ');
 }
 
 type EndpointView = NonNullable<ContainerRecord['state']['Networks']>[string];
@@ -97,4 +93,34 @@ export function containerJson(engine: EngineContext, svc: ContainerService, c: C
   const img = engine.images.get(c.imageId);
   const chains = img ? chainIds((JSON.parse(img.config) as ImageConfig).rootfs?.diff_ids ?? []) : [];
   return inspectContainer(c, svc.paths(c.id), chains.map((ch) => engine.snapshots.diffPath(ch)).reverse());
+}
+
+/** docker's ContainerSummary (GET /containers/json, and what `ps` prints from). */
+export function containerSummary(c: ContainerRecord): ContainerSummary {
+  const running = c.state.Running;
+  const ports: ContainerSummary['Ports'] = [];
+  if (running) for (const p of c.state.Ports ?? []) ports.push({ IP: p.host_ip || '0.0.0.0', PrivatePort: p.container_port, PublicPort: p.host_port, Type: p.protocol });
+  for (const k of Object.keys(c.config.ExposedPorts ?? {})) {
+    const [port, proto = 'tcp'] = k.split('/');
+    if (!ports.some((p) => p.PrivatePort === Number(port) && p.Type === proto)) ports.push({ PrivatePort: Number(port), Type: proto });
+  }
+  const networks: Record<string, unknown> = {};
+  for (const [name, n] of Object.entries(endpointsOf(c))) {
+    networks[name] = { IPAMConfig: null, Links: null, Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: n.MacAddress, DriverOpts: null };
+  }
+  return {
+    Id: c.id,
+    Names: [`/${c.name}`],
+    Image: c.image,
+    ImageID: c.imageId,
+    Command: commandLine(c),
+    Created: Math.floor(Date.parse(c.created) / 1000),
+    Ports: ports,
+    Labels: c.config.Labels ?? {},
+    State: c.state.Status,
+    Status: statusText(c),
+    HostConfig: { NetworkMode: c.hostConfig.NetworkMode },
+    NetworkSettings: { Networks: networks },
+    Mounts: (c.hostConfig.Mounts ?? []).map((m) => ({ Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Source, Driver: 'local' } : {}), Source: m.Source, Destination: m.Target, Mode: m.ReadOnly ? 'ro' : '', RW: !m.ReadOnly, Propagation: m.Type === 'bind' ? 'rprivate' : '' })),
+  };
 }

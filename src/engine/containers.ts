@@ -66,7 +66,7 @@ function defaultHostConfig(): HostConfig {
 }
 
 /** docker: "exec: \"x\": executable file not found" -> 127, permission denied -> 126. */
-function startFailure(message: string): BerthError {
+export function startFailure(message: string): BerthError {
   if (/executable file not found|no such file or directory/i.test(message)) return new BerthError('runtime', message, { exitCode: 127 });
   if (/permission denied/i.test(message)) return new BerthError('runtime', message, { exitCode: 126 });
   return new BerthError('runtime', message);

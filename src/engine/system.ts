@@ -1,10 +1,11 @@
 // System-wide facts for `berth info` and the API's /info.
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus, totalmem, hostname, release } from 'node:os';
+import { arch, cpus, totalmem, hostname, release } from 'node:os';
 import type { EngineContext } from './context.js';
 import { cgroupMode, rootlessLimits } from '../platform/cgroups.js';
 import { probeRuntimes, type RuntimeInfo } from '../platform/runtimes.js';
-import { VERSION } from '../version.js';
+import { API_VERSION, MIN_API_VERSION, VERSION } from '../version.js';
+import { ContainerService } from './containers.js';
 import { parseIdMap, type IdRange } from '../platform/userns.js';
 
 export interface SystemInfo {
@@ -90,5 +91,104 @@ export async function systemInfo(ctx: EngineContext): Promise<SystemInfo> {
     NCPU: cpus().length,
     MemTotal: totalmem(),
     SecurityOptions: [...(seccomp ? ['name=seccomp,profile=builtin'] : []), ...(ctx.config.rootless ? ['name=rootless'] : [])],
+  };
+}
+
+const goArch = () => (arch() === 'x64' ? 'amd64' : arch() === 'ia32' ? '386' : arch());
+
+/** docker's GET /version of this engine. */
+export function versionReport(): { Version: string; ApiVersion: string; Os: string; Arch: string; KernelVersion: string } & Record<string, unknown> {
+  const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '', GitCommit: '', Experimental: 'false' };
+  return {
+    Platform: { Name: 'berth' },
+    Components: [{ Name: 'Engine', Version: VERSION, Details: { ...details, NodeVersion: process.version } }],
+    Version: VERSION,
+    ApiVersion: API_VERSION,
+    MinAPIVersion: MIN_API_VERSION,
+    GitCommit: '',
+    GoVersion: process.version,
+    Os: 'linux',
+    Arch: goArch(),
+    KernelVersion: release(),
+    BuildTime: '',
+  };
+}
+
+/**
+ * docker's GET /info, with berth's own fields beside docker's (RunRoot, ConfigFile, CgroupMode,
+ * Rootless and its details, each runtime's version, and the runtimes that do not work here, why).
+ */
+export async function dockerInfo(ctx: EngineContext): Promise<Record<string, unknown>> {
+  const s = await systemInfo(ctx);
+  const list = await new ContainerService(ctx).list(true);
+  const runtimes: Record<string, { path: string; version?: string; works: true }> = {};
+  const unusable: Record<string, { path: string; reason?: string }> = {};
+  for (const [n, rt] of Object.entries(s.Runtimes)) {
+    if (rt.works && rt.path) runtimes[n] = { path: rt.path, ...(rt.version ? { version: rt.version } : {}), works: true };
+    else unusable[n] = { path: rt.path ?? '', ...(rt.reason ? { reason: rt.reason } : {}) };
+  }
+  return {
+    ID: s.ID,
+    Containers: list.length,
+    ContainersRunning: list.filter((c) => c.state.Running && !c.state.Paused).length,
+    ContainersPaused: list.filter((c) => c.state.Paused).length,
+    ContainersStopped: list.filter((c) => !c.state.Running).length,
+    Images: s.Images,
+    Driver: s.Driver,
+    DriverStatus: s.DriverStatus,
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file', 'json-file', 'none'] },
+    MemoryLimit: true,
+    SwapLimit: true,
+    CpuCfsPeriod: true,
+    CpuCfsQuota: true,
+    CPUShares: true,
+    CPUSet: true,
+    PidsLimit: true,
+    OomKillDisable: false,
+    IPv4Forwarding: true,
+    Debug: false,
+    NFd: 0,
+    NGoroutines: 0,
+    SystemTime: new Date().toISOString(),
+    LoggingDriver: 'json-file',
+    CgroupDriver: 'cgroupfs',
+    CgroupVersion: s.CgroupVersion,
+    NEventsListener: 0,
+    KernelVersion: s.KernelVersion,
+    OperatingSystem: s.OperatingSystem,
+    OSVersion: '',
+    OSType: 'linux',
+    Architecture: s.Architecture,
+    IndexServerAddress: 'https://index.docker.io/v1/',
+    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+    NCPU: s.NCPU,
+    MemTotal: s.MemTotal,
+    GenericResources: null,
+    DockerRootDir: s.Root,
+    HttpProxy: process.env.HTTP_PROXY ?? '',
+    HttpsProxy: process.env.HTTPS_PROXY ?? '',
+    NoProxy: process.env.NO_PROXY ?? '',
+    Name: s.Name,
+    Labels: [],
+    ExperimentalBuild: false,
+    ServerVersion: VERSION,
+    Runtimes: runtimes,
+    DefaultRuntime: s.DefaultRuntime ?? '',
+    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    LiveRestoreEnabled: true,
+    Isolation: '',
+    InitBinary: 'docker-init',
+    ContainerdCommit: { ID: '' },
+    RuncCommit: { ID: '' },
+    InitCommit: { ID: '' },
+    SecurityOptions: s.SecurityOptions,
+    Warnings: [],
+    Root: s.Root,
+    RunRoot: s.RunRoot,
+    ConfigFile: s.ConfigFile,
+    CgroupMode: s.CgroupMode,
+    Rootless: s.Rootless,
+    ...(s.RootlessDetails ? { RootlessDetails: s.RootlessDetails } : {}),
+    UnusableRuntimes: unusable,
   };
 }

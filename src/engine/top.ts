@@ -1,8 +1,10 @@
 // `top`: the host's ps over a container's processes (`berth top` prints it, the API parses it).
 import { execFile } from 'node:child_process';
 
+/** ps over the given pids; options that would select every process (-e, -A, ax, aux; -ef is -f) are dropped. */
 export function psOutput(pids: number[], psArgs: string[]): Promise<string> {
-  const args = [...(psArgs.length ? psArgs : ['-f']), '-p', pids.join(',') || '0'];
+  const own = psArgs.filter((a) => a !== '-e' && a !== '-A' && a !== 'ax' && a !== 'aux').map((a) => (a === '-ef' ? '-f' : a));
+  const args = [...(own.length ? own : ['-f']), '-p', pids.join(',') || '0'];
   return new Promise<string>((resolve, reject) => execFile('ps', args, (e, stdout, stderr) => (e && !stdout ? reject(new Error(stderr || e.message)) : resolve(stdout))));
 }
 

@@ -8,7 +8,7 @@ import { healthPlan, parseGoDuration, recordResult } from '../../src/containers/
 import { applyChange } from '../../src/images/changes.js';
 import { globToRegExp, parseFilters } from '../../src/images/filters.js';
 import { parseLine } from '../../src/containers/logs.js';
-import { parseDetachKeys } from '../../src/cli/attach.js';
+import { parseDetachKeys } from '../../src/engine/attach.js';
 import { DEFAULT_CAPS, defaultSeccomp } from '../../src/containers/security.js';
 import type { ContainerConfig } from '../../src/images/manifest.js';
 

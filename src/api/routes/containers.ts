@@ -9,7 +9,8 @@ import { hijack, jsonStream, MULTIPLEXED, RAW, frame } from '../stream.js';
 import { createRequest } from '../create.js';
 import { attach, connectWaiting } from '../attach.js';
 import { attachWebsocket } from '../websocket.js';
-import { containerInspect, containerSummary } from '../views.js';
+import { containerInspect } from '../views.js';
+import { containerSummary } from '../../engine/container-view.js';
 import { ContainerService } from '../../engine/containers.js';
 import { CONTAINER_FILTERS, filterContainers, filtersNeedAll } from '../../engine/container-filters.js';
 import { parseTail, readLogs } from '../../engine/logs.js';
@@ -35,7 +36,7 @@ async function list(r: ApiRequest): Promise<void> {
   let found = await filterContainers(svc, r.engine.images, await svc.list(all), f);
   if (limit > 0) found = found.slice(0, limit);
   const size = bool(r.query, 'size');
-  json(r, 200, found.map((c) => ({ ...containerSummary(r.engine, c), ...(size ? { SizeRw: dirSize(svc.paths(c.id).upper), SizeRootFs: (r.engine.images.get(c.imageId)?.size ?? 0) + dirSize(svc.paths(c.id).upper) } : {}) })));
+  json(r, 200, found.map((c) => ({ ...containerSummary(c), ...(size ? { SizeRw: dirSize(svc.paths(c.id).upper), SizeRootFs: (r.engine.images.get(c.imageId)?.size ?? 0) + dirSize(svc.paths(c.id).upper) } : {}) })));
 }
 
 async function create(r: ApiRequest): Promise<void> {
@@ -56,7 +57,7 @@ async function inspect(r: ApiRequest): Promise<void> {
 async function top(r: ApiRequest): Promise<void> {
   const pids = await svcOf(r).processes(r.params.id);
   const psArgs = (r.query.get('ps_args') ?? '-ef').split(/\s+/).filter(Boolean);
-  json(r, 200, parsePs(await psOutput(pids, psArgs.filter((a) => a !== '-e' && a !== '-A' && a !== 'ax' && a !== 'aux').map((a) => (a === '-ef' ? '-f' : a)))));
+  json(r, 200, parsePs(await psOutput(pids, psArgs)));
 }
 
 async function logs(r: ApiRequest): Promise<void> {

@@ -1,10 +1,8 @@
 // /_ping, /version, /info, /system/df, /events, /auth.
-import { arch, release } from 'node:os';
-import { API_VERSION, MIN_API_VERSION, filters, json, readJson, res, type ApiRequest } from '../http.js';
+import { API_VERSION, filters, json, readJson, res, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { jsonStream } from '../stream.js';
-import { VERSION } from '../../version.js';
-import { systemInfo } from '../../engine/system.js';
+import { dockerInfo, versionReport } from '../../engine/system.js';
 import { ContainerService } from '../../engine/containers.js';
 import { ImageService } from '../../engine/images.js';
 import { VolumeService } from '../../engine/volumes.js';
@@ -13,9 +11,8 @@ import { checkLogin } from '../../engine/auth.js';
 import { parseFilters, parseTimestamp } from '../../images/filters.js';
 import { invalid, notImplemented } from '../../errors.js';
 import { dirSize } from '../../platform/du.js';
-import { containerSummary } from '../views.js';
+import { containerSummary } from '../../engine/container-view.js';
 
-const goArch = () => (arch() === 'x64' ? 'amd64' : arch() === 'ia32' ? '386' : arch());
 
 function ping(r: ApiRequest): void {
   const out = res(r);
@@ -34,84 +31,11 @@ function ping(r: ApiRequest): void {
 }
 
 function version(r: ApiRequest): void {
-  const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '', GitCommit: '', Experimental: 'false' };
-  json(r, 200, {
-    Platform: { Name: 'berth' },
-    Components: [{ Name: 'Engine', Version: VERSION, Details: { ...details, NodeVersion: process.version } }],
-    Version: VERSION,
-    ApiVersion: API_VERSION,
-    MinAPIVersion: MIN_API_VERSION,
-    GitCommit: '',
-    GoVersion: process.version,
-    Os: 'linux',
-    Arch: goArch(),
-    KernelVersion: release(),
-    BuildTime: '',
-  });
+  json(r, 200, versionReport());
 }
 
 async function info(r: ApiRequest): Promise<void> {
-  const s = await systemInfo(r.engine);
-  const list = await new ContainerService(r.engine).list(true);
-  const runtimes: Record<string, { path: string }> = {};
-  for (const [n, rt] of Object.entries(s.Runtimes)) if (rt.works && rt.path) runtimes[n] = { path: rt.path };
-  json(r, 200, {
-    ID: s.ID,
-    Containers: list.length,
-    ContainersRunning: list.filter((c) => c.state.Running && !c.state.Paused).length,
-    ContainersPaused: list.filter((c) => c.state.Paused).length,
-    ContainersStopped: list.filter((c) => !c.state.Running).length,
-    Images: s.Images,
-    Driver: s.Driver,
-    DriverStatus: s.DriverStatus,
-    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file', 'json-file', 'none'] },
-    MemoryLimit: true,
-    SwapLimit: true,
-    CpuCfsPeriod: true,
-    CpuCfsQuota: true,
-    CPUShares: true,
-    CPUSet: true,
-    PidsLimit: true,
-    OomKillDisable: false,
-    IPv4Forwarding: true,
-    Debug: false,
-    NFd: 0,
-    NGoroutines: 0,
-    SystemTime: new Date().toISOString(),
-    LoggingDriver: 'json-file',
-    CgroupDriver: 'cgroupfs',
-    CgroupVersion: s.CgroupVersion,
-    NEventsListener: 0,
-    KernelVersion: s.KernelVersion,
-    OperatingSystem: s.OperatingSystem,
-    OSVersion: '',
-    OSType: 'linux',
-    Architecture: s.Architecture,
-    IndexServerAddress: 'https://index.docker.io/v1/',
-    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
-    NCPU: s.NCPU,
-    MemTotal: s.MemTotal,
-    GenericResources: null,
-    DockerRootDir: s.Root,
-    HttpProxy: process.env.HTTP_PROXY ?? '',
-    HttpsProxy: process.env.HTTPS_PROXY ?? '',
-    NoProxy: process.env.NO_PROXY ?? '',
-    Name: s.Name,
-    Labels: [],
-    ExperimentalBuild: false,
-    ServerVersion: VERSION,
-    Runtimes: runtimes,
-    DefaultRuntime: s.DefaultRuntime ?? '',
-    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-    LiveRestoreEnabled: true,
-    Isolation: '',
-    InitBinary: 'docker-init',
-    ContainerdCommit: { ID: '' },
-    RuncCommit: { ID: '' },
-    InitCommit: { ID: '' },
-    SecurityOptions: s.SecurityOptions,
-    Warnings: [],
-  });
+  json(r, 200, await dockerInfo(r.engine));
 }
 
 async function df(r: ApiRequest): Promise<void> {
@@ -125,7 +49,7 @@ async function df(r: ApiRequest): Promise<void> {
   json(r, 200, {
     LayersSize: images.reduce((n, i) => n + i.size, 0),
     Images: images.map((i) => ({ Id: i.id, ParentId: i.record.parent ?? '', RepoTags: i.repoTags, RepoDigests: i.repoDigests, Created: Math.floor(i.created / 1000), Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: i.labels, Containers: usedImages.get(i.id) ?? 0 })),
-    Containers: containers.map((c) => ({ ...containerSummary(r.engine, c), SizeRw: dirSize(svc.paths(c.id).upper), SizeRootFs: 0 })),
+    Containers: containers.map((c) => ({ ...containerSummary(c), SizeRw: dirSize(svc.paths(c.id).upper), SizeRootFs: 0 })),
     Volumes: volumes.list().map((v) => ({ Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, CreatedAt: v.CreatedAt, Labels: v.Labels, Scope: v.Scope, Options: v.Options, UsageData: { Size: dirSize(v.Mountpoint), RefCount: used.get(v.Name)?.length ?? 0 } })),
     BuildCache: [],
   });

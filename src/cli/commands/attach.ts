@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
 import { followToExit } from '../attach.js';
 import { conflict } from '../../errors.js';
 
@@ -14,9 +13,9 @@ export const command: Command = {
     { name: 'sig-proxy', type: 'bool', default: true, help: 'Proxy all received signals to the process' },
   ],
   async run(cli, flags, [name]) {
-    const svc = new ContainerService(cli.engine);
-    const c = await svc.get(name);
-    if (!c.state.Running) throw conflict('You cannot attach to a stopped container, start it first');
-    return followToExit(cli, svc, c, { sigProxy: flags['sig-proxy'] as boolean, start: false, socket: true, noStdin: flags['no-stdin'] as boolean, detachKeys: flags['detach-keys'] as string | undefined });
+    const c = await cli.backend.containers.inspect(name);
+    if (!c.State.Running) throw conflict('You cannot attach to a stopped container, start it first');
+    const fg = { id: c.Id, tty: Boolean(c.Config.Tty), openStdin: Boolean(c.Config.OpenStdin), autoRemove: Boolean(c.HostConfig.AutoRemove) };
+    return followToExit(cli, fg, { sigProxy: flags['sig-proxy'] as boolean, start: false, noStdin: flags['no-stdin'] as boolean, detachKeys: flags['detach-keys'] as string | undefined });
   },
 };

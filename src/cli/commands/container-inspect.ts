@@ -1,7 +1,5 @@
 import type { Command } from '../command.js';
 import { inspectEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
-import { containerJson } from './inspect.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -12,7 +10,6 @@ export const command: Command = {
     { name: 'size', short: 's', type: 'bool', help: 'Display total file sizes' },
   ],
   async run(cli, flags, names) {
-    const svc = new ContainerService(cli.engine);
-    return inspectEach(cli, flags.format as string | undefined, names, async (n) => containerJson(cli.engine, svc, await svc.get(n)));
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => cli.backend.containers.inspect(n, { size: flags.size as boolean }));
   },
 };

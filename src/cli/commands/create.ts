@@ -1,10 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { containerFlags, createRequest } from '../container-options.js';
-import { ContainerService } from '../../engine/containers.js';
-import { pullImage } from '../../images/pull.js';
-import { parsePlatform } from '../../images/manifest.js';
-import { progressRenderer } from '../progress.js';
+import { containerFlags, createRequest, pullFeedback } from '../container-options.js';
 
 export const command: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -15,13 +11,8 @@ export const command: Command = {
   failureCode: 125,
   flags: containerFlags,
   async run(cli, flags, [image, ...cmd]) {
-    const req = createRequest(flags, image, cmd);
-    req.pullImage = async (ref) => {
-      cli.err(`Unable to find image '${ref}' locally\n`);
-      return (await pullImage(cli.engine, ref, { platform: req.platform ? parsePlatform(req.platform) : undefined, onProgress: progressRenderer(cli.err, { tty: Boolean(process.stderr.isTTY), quiet: false }) })).id;
-    };
-    const c = await new ContainerService(cli.engine).create(req);
-    if (flags.cidfile) writeFileSync(flags.cidfile as string, c.id);
-    cli.out(`${c.id}\n`);
+    const id = await cli.backend.containers.create(createRequest(flags, image, cmd), pullFeedback(cli));
+    if (flags.cidfile) writeFileSync(flags.cidfile as string, id);
+    cli.out(`${id}\n`);
   },
 };

@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
@@ -20,7 +19,7 @@ export const command: Command = {
   ],
   async run(cli, flags, [name, ...cmd]) {
     const env = (flags.env as string[]).map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`));
-    return new ContainerService(cli.engine).exec(name, {
+    return cli.backend.containers.exec(name, {
       cmd,
       env,
       user: flags.user as string | undefined,
@@ -29,6 +28,7 @@ export const command: Command = {
       interactive: flags.interactive as boolean,
       detach: flags.detach as boolean,
       privileged: flags.privileged as boolean,
+      detachKeys: flags['detach-keys'] as string | undefined,
     });
   },
 };

@@ -1,9 +1,7 @@
-import type { Command } from '../command.js';
+import type { Cli, Command } from '../command.js';
 import { inspectEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
 import { ImageService } from '../../engine/images.js';
-import { containerJson } from '../../engine/container-view.js';
-import { invalid, notFound } from '../../errors.js';
+import { BerthError, invalid, notFound } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
@@ -17,22 +15,19 @@ export const command: Command = {
   async run(cli, flags, names) {
     const type = flags.type as string | undefined;
     if (type && type !== 'container' && type !== 'image') throw invalid(`"${type}" is not a valid value for --type`);
-    return inspectEach(cli, flags.format as string | undefined, names, (n) => inspectOne(cli.engine, n, type));
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => inspectOne(cli, n, type, flags.size as boolean));
   },
 };
 
-export { containerJson };
-
-async function inspectOne(engine: import('../../engine/context.js').EngineContext, name: string, type: string | undefined): Promise<unknown> {
+async function inspectOne(cli: Cli, name: string, type: string | undefined, size: boolean): Promise<unknown> {
   if (type !== 'image') {
-    const svc = new ContainerService(engine);
     try {
-      return containerJson(engine, svc, await svc.get(name));
+      return await cli.backend.containers.inspect(name, { size });
     } catch (e) {
-      if (type === 'container') throw e;
+      if (type === 'container' || !(e instanceof BerthError && e.kind === 'not-found')) throw e;
     }
   }
-  const images = new ImageService(engine);
+  const images = new ImageService(cli.engine);
   try {
     return images.inspectJson(images.inspect(name));
   } catch {

@@ -1,7 +1,5 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
-import { parseTail, readLogs } from '../../engine/logs.js';
-import { parseTimestamp } from '../../images/filters.js';
+import { toTerminal } from '../attach.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER',
@@ -17,15 +15,7 @@ export const command: Command = {
     { name: 'details', type: 'bool', help: 'Show extra details provided to logs' },
   ],
   async run(cli, flags, [name]) {
-    const svc = new ContainerService(cli.engine);
-    const c = await svc.get(name);
-    await readLogs(svc, c, {
-      follow: flags.follow as boolean,
-      tail: parseTail(flags.tail as string),
-      since: flags.since ? parseTimestamp(flags.since as string) : -Infinity,
-      until: flags.until ? parseTimestamp(flags.until as string) : Infinity,
-    }, (recs) => {
-      for (const r of recs) (r.stream === 'stdout' ? process.stdout : process.stderr).write(flags.timestamps ? `${r.time} ${r.text}` : r.text);
-    });
+    const o = { follow: flags.follow as boolean, tail: flags.tail as string, since: flags.since as string | undefined, until: flags.until as string | undefined, timestamps: flags.timestamps as boolean };
+    await cli.backend.containers.logs(name, o, toTerminal);
   },
 };

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
 
 function each(verb: 'pause' | 'unpause', summary: string): Command {
   return {
@@ -9,8 +8,8 @@ function each(verb: 'pause' | 'unpause', summary: string): Command {
     args: [1, Infinity],
     flags: [],
     async run(cli, _flags, names) {
-      const svc = new ContainerService(cli.engine);
-      return forEach(cli, names, (n) => svc[verb](n));
+      const containers = cli.backend.containers;
+      return forEach(cli, names, (n) => containers[verb](n));
     },
   };
 }

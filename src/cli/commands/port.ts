@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
 
 export const command: Command = {
   usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
@@ -7,14 +6,17 @@ export const command: Command = {
   args: [1, 2],
   flags: [],
   async run(cli, _flags, [name, port]) {
-    const c = await new ContainerService(cli.engine).get(name);
-    const ports = c.state.Running ? (c.state.Ports ?? []) : [];
+    const c = await cli.backend.containers.inspect(name);
     const want = port ? (port.includes('/') ? port : `${port}/tcp`) : undefined;
-    const rows = ports.filter((p) => !want || `${p.container_port}/${p.protocol}` === want);
+    const rows: string[] = [];
+    for (const [key, bindings] of Object.entries((c.State.Running && c.NetworkSettings.Ports) || {})) {
+      if (want && key !== want) continue;
+      for (const b of bindings ?? []) rows.push(`${want ? '' : `${key} -> `}${b.HostIp || '0.0.0.0'}:${b.HostPort}\n`);
+    }
     if (want && !rows.length) {
       cli.err(`Error: No public port '${want}' published for ${name}\n`);
       return 1;
     }
-    for (const p of rows) cli.out(`${want ? '' : `${p.container_port}/${p.protocol} -> `}${p.host_ip || '0.0.0.0'}:${p.host_port}\n`);
+    cli.out(rows.join(''));
   },
 };

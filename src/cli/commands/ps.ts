@@ -1,13 +1,9 @@
 import type { Command } from '../command.js';
 import { formatFlag } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
-import { commandLine, portsText, statusText } from '../../engine/container-view.js';
+import type { ContainerSummary } from '../../backend/backend.js';
 import { formatList } from '../format.js';
-import { parseFilters } from '../../images/filters.js';
-import { CONTAINER_FILTERS, filterContainers, filtersNeedAll } from '../../engine/container-filters.js';
 import { goTime } from '../../util/time.js';
 import { humanDuration, humanSize } from '../../util/units.js';
-import { dirSize } from '../../platform/du.js';
 
 export const command: Command = {
   usage: '[OPTIONS]',
@@ -26,39 +22,40 @@ export const command: Command = {
     { name: 'pod', short: 'p', type: 'bool', help: 'Print the ID and name of the pod the containers belong to' },
   ],
   async run(cli, flags) {
-    const svc = new ContainerService(cli.engine);
-    const f = parseFilters(flags.filter as string[], CONTAINER_FILTERS);
     const last = flags.latest ? 1 : (flags.last as number);
-    const all = (flags.all as boolean) || last > 0 || filtersNeedAll(f);
-    let list = await filterContainers(svc, cli.engine.images, await svc.list(all), f);
-    if (last > 0) list = list.slice(0, last);
+    const list = await cli.backend.containers.list({ all: flags.all as boolean, limit: last, size: flags.size as boolean, filters: flags.filter as string[] });
     const noTrunc = flags['no-trunc'] as boolean;
     const now = Date.now();
-    const pods = new Map((cli.engine.db.prepare('SELECT id, name FROM pods').all() as Array<{ id: string; name: string }>).map((p) => [p.id, p.name]));
     const rows = list.map((c) => {
-      let cmd = commandLine(c);
+      let cmd = c.Command;
       if (!noTrunc && cmd.length > 20) cmd = cmd.slice(0, 19) + '…';
+      const created = c.Created * 1000;
       return {
-        ID: noTrunc ? c.id : c.id.slice(0, 12),
-        Image: c.image,
+        ID: noTrunc ? c.Id : c.Id.slice(0, 12),
+        Image: c.Image,
         Command: `"${cmd}"`,
-        CreatedAt: goTime(Date.parse(c.created)),
-        RunningFor: `${humanDuration(now - Date.parse(c.created))} ago`,
-        Ports: portsText(c),
-        State: c.state.Status,
-        Status: statusText(c, now),
-        Size: flags.size ? `${humanSize(dirSize(svc.paths(c.id).upper))} (virtual ${humanSize(dirSize(svc.paths(c.id).upper) + (cli.engine.images.get(c.imageId)?.size ?? 0))})` : '0B',
-        Names: c.name,
-        Labels: Object.entries(c.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
-        Mounts: (c.hostConfig.Mounts ?? []).map((m) => m.Target).join(','),
-        Networks: c.hostConfig.NetworkMode,
-        LocalVolumes: '0',
-        Pod: c.hostConfig.Pod ? (noTrunc ? c.hostConfig.Pod : c.hostConfig.Pod.slice(0, 12)) : '',
-        PodName: c.hostConfig.Pod ? (pods.get(c.hostConfig.Pod) ?? '') : '',
-        Label: (k: string) => c.config.Labels?.[k] ?? '',
+        CreatedAt: goTime(created),
+        RunningFor: `${humanDuration(now - created)} ago`,
+        Ports: portsText(c.Ports),
+        State: c.State,
+        Status: c.Status,
+        Size: c.SizeRw === undefined ? '0B' : `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? c.SizeRw)})`,
+        Names: c.Names.map((n) => n.replace(/^\//, '')).join(','),
+        Labels: Object.entries(c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        Mounts: (c.Mounts ?? []).map((m) => m.Name ?? m.Source).join(','),
+        Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(',') || c.HostConfig.NetworkMode,
+        LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Type === 'volume').length),
+        Pod: c.Pod ? (noTrunc ? c.Pod : c.Pod.slice(0, 12)) : '',
+        PodName: c.PodName ?? '',
+        Label: (k: string) => c.Labels?.[k] ?? '',
       };
     });
     const def = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${flags.size ? '\t{{.Size}}' : ''}${flags.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`;
     cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: def, quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Size: 'SIZE', State: 'STATE', Pod: 'POD ID', PodName: 'PODNAME' } }));
   },
 };
+
+/** docker's PORTS column: published ports as ip:public->private/proto, exposed ones as private/proto. */
+function portsText(ports: ContainerSummary['Ports']): string {
+  return ports.map((p) => (p.PublicPort ? `${p.IP || '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`)).join(', ');
+}

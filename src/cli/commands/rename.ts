@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
 
 export const command: Command = {
   usage: 'CONTAINER NEW_NAME',
@@ -7,6 +6,6 @@ export const command: Command = {
   args: [2, 2],
   flags: [],
   async run(cli, _flags, [name, newName]) {
-    await new ContainerService(cli.engine).rename(name, newName);
+    await cli.backend.containers.rename(name, newName);
   },
 };

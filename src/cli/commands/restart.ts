@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
 import { stopFlags } from './stop.js';
 
 export const command: Command = {
@@ -10,7 +9,7 @@ export const command: Command = {
   args: [1, Infinity],
   flags: stopFlags,
   async run(cli, flags, names) {
-    const svc = new ContainerService(cli.engine);
-    return forEach(cli, names, (n) => svc.restart(n, flags.time as number | undefined, flags.signal as string | undefined).then(() => undefined));
+    const containers = cli.backend.containers;
+    return forEach(cli, names, (n) => containers.restart(n, flags.time as number | undefined, flags.signal as string | undefined));
   },
 };

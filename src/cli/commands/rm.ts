@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -12,7 +11,7 @@ export const command: Command = {
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container' },
   ],
   async run(cli, flags, names) {
-    const svc = new ContainerService(cli.engine);
-    return forEach(cli, names, (n) => svc.remove(n, { force: flags.force as boolean, volumes: flags.volumes as boolean }).then(() => undefined));
+    const containers = cli.backend.containers;
+    return forEach(cli, names, (n) => containers.remove(n, { force: flags.force as boolean, volumes: flags.volumes as boolean }));
   },
 };

@@ -1,10 +1,6 @@
 import { writeFileSync, existsSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { containerFlags, createRequest } from '../container-options.js';
-import { ContainerService } from '../../engine/containers.js';
-import { pullImage } from '../../images/pull.js';
-import { parsePlatform } from '../../images/manifest.js';
-import { progressRenderer } from '../progress.js';
+import { containerFlags, createRequest, pullFeedback } from '../container-options.js';
 import { followToExit } from '../attach.js';
 import { conflict } from '../../errors.js';
 
@@ -23,25 +19,21 @@ export const command: Command = {
   ],
   async run(cli, flags, [image, ...cmd]) {
     const req = createRequest(flags, image, cmd);
-    const svc = new ContainerService(cli.engine);
     if (flags.cidfile && existsSync(flags.cidfile as string)) throw conflict(`Container ID file found, make sure the other container isn't running or delete ${flags.cidfile as string}`);
-    req.pullImage = async (ref) => {
-      cli.err(`Unable to find image '${ref}' locally\n`);
-      const res = await pullImage(cli.engine, ref, { platform: req.platform ? parsePlatform(req.platform) : undefined, onProgress: progressRenderer(cli.err, { tty: Boolean(process.stderr.isTTY), quiet: false }) });
-      return res.id;
-    };
-    const c = await svc.create(req);
-    if (flags.cidfile) writeFileSync(flags.cidfile as string, c.id);
+    const containers = cli.backend.containers;
+    const id = await containers.create(req, pullFeedback(cli));
+    if (flags.cidfile) writeFileSync(flags.cidfile as string, id);
     try {
       if (flags.detach) {
-        await svc.start(c.id);
-        cli.out(`${c.id}\n`);
+        await containers.start(id);
+        cli.out(`${id}\n`);
         return 0;
       }
-      return await followToExit(cli, svc, c, { sigProxy: flags['sig-proxy'] as boolean, start: true, detachKeys: flags['detach-keys'] as string | undefined });
+      const c = { id, tty: Boolean(req.config.Tty), openStdin: Boolean(req.config.OpenStdin), autoRemove: Boolean(req.hostConfig.AutoRemove) };
+      return await followToExit(cli, c, { sigProxy: flags['sig-proxy'] as boolean, start: true, detachKeys: flags['detach-keys'] as string | undefined });
     } catch (e) {
       // A container that never started is not left behind by --rm.
-      if (c.hostConfig.AutoRemove) await svc.remove(c.id, { force: true }).catch(() => undefined);
+      if (req.hostConfig.AutoRemove) await containers.remove(id, { force: true }).catch(() => undefined);
       throw e;
     }
   },

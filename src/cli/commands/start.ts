@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
 import { followToExit } from '../attach.js';
 import { invalid } from '../../errors.js';
 
@@ -15,12 +14,13 @@ export const command: Command = {
     { name: 'detach-keys', type: 'string', value: 'string', help: 'Override the key sequence for detaching a container' },
   ],
   async run(cli, flags, names) {
-    const svc = new ContainerService(cli.engine);
+    const containers = cli.backend.containers;
     if (flags.attach) {
       if (names.length > 1) throw invalid('you cannot start and attach multiple containers at once');
-      const c = await svc.get(names[0]);
-      return followToExit(cli, svc, c, { sigProxy: true, start: true, detachKeys: flags['detach-keys'] as string | undefined });
+      const c = await containers.inspect(names[0]);
+      const fg = { id: c.Id, tty: Boolean(c.Config.Tty), openStdin: Boolean(c.Config.OpenStdin) && Boolean(flags.interactive), autoRemove: Boolean(c.HostConfig.AutoRemove) };
+      return followToExit(cli, fg, { sigProxy: true, start: true, detachKeys: flags['detach-keys'] as string | undefined });
     }
-    return forEach(cli, names, (n) => svc.start(n).then(() => undefined));
+    return forEach(cli, names, (n) => containers.start(n));
   },
 };

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import type { FlagSpec } from '../args.js';
-import { ContainerService } from '../../engine/containers.js';
 import { errorMessage } from '../../errors.js';
 
 export const stopFlags: FlagSpec[] = [
@@ -15,8 +14,8 @@ export const command: Command = {
   args: [1, Infinity],
   flags: stopFlags,
   async run(cli, flags, names) {
-    const svc = new ContainerService(cli.engine);
-    const results = await Promise.allSettled(names.map((n) => svc.stop(n, flags.time as number | undefined, flags.signal as string | undefined)));
+    const containers = cli.backend.containers;
+    const results = await Promise.allSettled(names.map((n) => containers.stop(n, flags.time as number | undefined, flags.signal as string | undefined)));
     let failed = false;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') cli.out(`${names[i]}\n`);

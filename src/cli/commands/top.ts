@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { ContainerService } from '../../engine/containers.js';
-import { psOutput } from '../../engine/top.js';
+import { tabwriteText } from '../../util/table.js';
 
 export const command: Command = {
   usage: 'CONTAINER [ps OPTIONS]',
@@ -9,7 +8,8 @@ export const command: Command = {
   stopAtPositional: true,
   flags: [],
   async run(cli, _flags, [name, ...psArgs]) {
-    const pids = await new ContainerService(cli.engine).processes(name);
-    cli.out(await psOutput(pids, psArgs));
+    const { Titles, Processes } = await cli.backend.containers.top(name, psArgs);
+    // docker's layout: tabwriter.NewWriter(out, 20, 1, 3, ' ', 0)
+    cli.out(tabwriteText([Titles, ...Processes].map((row) => `${row.join('\t')}\n`).join(''), { minwidth: 20 }));
   },
 };

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
-import { ContainerService } from '../../engine/containers.js';
 
 export const command: Command = {
   usage: 'CONTAINER [CONTAINER...]',
@@ -9,7 +8,7 @@ export const command: Command = {
   args: [1, Infinity],
   flags: [],
   async run(cli, _flags, names) {
-    const svc = new ContainerService(cli.engine);
-    return forEach(cli, names, async (n) => String(await svc.wait(n)));
+    const containers = cli.backend.containers;
+    return forEach(cli, names, async (n) => String(await containers.wait(n, 'not-running')));
   },
 };

@@ -1,0 +1,35 @@
+// The local backend: the engine itself, in this process (no daemon in between).
+import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js';
+import type { EngineContext } from '../../engine/context.js';
+import { dockerInfo, versionReport } from '../../engine/system.js';
+import { LocalContainers } from './containers.js';
+
+class LocalSystem implements SystemBackend {
+  constructor(private readonly ctx: EngineContext) {}
+  async version(): Promise<VersionReport> {
+    return versionReport();
+  }
+  info(): Promise<Json> {
+    return dockerInfo(this.ctx);
+  }
+}
+
+export class LocalBackend implements Backend {
+  readonly where = 'local';
+  readonly remote = false;
+  private _containers?: LocalContainers;
+  private _system?: LocalSystem;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  // Opened on first use: a command that needs no database never opens it.
+  get containers(): LocalContainers {
+    return (this._containers ??= new LocalContainers(this.ctx));
+  }
+  get system(): LocalSystem {
+    return (this._system ??= new LocalSystem(this.ctx));
+  }
+
+  /** the engine's handles are closed by whoever opened them */
+  close(): void {}
+}

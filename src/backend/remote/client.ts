@@ -1,0 +1,148 @@
+// The Docker Engine API as a client speaks it: plain calls with JSON, streamed bodies
+// (logs, events, pull progress), and hijacked connections (attach, exec start). Paths go
+// unversioned, which both berth's service and dockerd answer at their newest version.
+import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import { BerthError, type ErrorKind } from '../../errors.js';
+import type { Connector } from './transport.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface CallOptions {
+  query?: Query;
+  /** a JSON body, or a stream sent as it comes (a tar) */
+  body?: unknown;
+  headers?: OutgoingHttpHeaders;
+  /** statuses that are answers rather than errors (304 for start of a started container) */
+  accept?: number[];
+}
+
+const KIND: Record<number, ErrorKind> = { 400: 'invalid-argument', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 501: 'not-implemented', 503: 'unavailable' };
+
+function search(q: Query | undefined): string {
+  if (!q) return '';
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+const isStream = (b: unknown): b is Readable => typeof (b as Readable)?.pipe === 'function';
+
+async function readAll(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The engine's error, rebuilt from docker's `{"message": ...}` and the status. */
+async function failure(res: IncomingMessage): Promise<BerthError> {
+  const text = (await readAll(res)).toString();
+  let message = text.trim();
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? message;
+  } catch {
+    // not JSON: the text as it came
+  }
+  const status = res.statusCode ?? 500;
+  return new BerthError(KIND[status] ?? 'runtime', message || `request failed with status ${status}`);
+}
+
+export class ApiClient {
+  /** every connection opened, so that close() can end those still waiting (a wait whose start failed) */
+  private readonly open = new Set<Duplex>();
+
+  constructor(private readonly connect: Connector, readonly where: string) {}
+
+  private connection(): Duplex {
+    const c = this.connect();
+    this.open.add(c);
+    c.once('close', () => this.open.delete(c));
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.open) c.destroy();
+    this.open.clear();
+  }
+
+  private send(method: string, path: string, o: CallOptions, upgrade: boolean): Promise<{ res: IncomingMessage; socket?: Duplex }> {
+    return new Promise((resolve, reject) => {
+      const headers: OutgoingHttpHeaders = { Host: 'berth', ...o.headers };
+      let payload: Buffer | undefined;
+      if (o.body !== undefined && !isStream(o.body)) {
+        payload = Buffer.from(JSON.stringify(o.body));
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = payload.length;
+      }
+      if (upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
+      const req = request({ method, path: `${path}${search(o.query)}`, headers, createConnection: () => this.connection() as never });
+      req.on('error', (e) => reject(new BerthError('unavailable', `cannot reach the engine at ${this.where}: ${e.message}`)));
+      req.on('upgrade', (res, socket, head) => {
+        if (head.length) socket.unshift(head);
+        resolve({ res, socket });
+      });
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 500;
+        if (status >= 400 && !o.accept?.includes(status)) return void failure(res).then(reject, reject);
+        resolve({ res, ...(upgrade ? { socket: req.socket as Duplex } : {}) });
+      });
+      if (isStream(o.body)) o.body.pipe(req);
+      else req.end(payload);
+    });
+  }
+
+  /** A call whose answer is read whole: JSON when it is JSON, undefined when empty. */
+  async call<T = unknown>(method: string, path: string, o: CallOptions = {}): Promise<T> {
+    const { res } = await this.send(method, path, o, false);
+    const body = await readAll(res);
+    if (!body.length) return undefined as T;
+    return (String(res.headers['content-type']).includes('json') ? JSON.parse(body.toString()) : body.toString()) as T;
+  }
+
+  /** A call whose body the caller reads as it streams. */
+  async stream(method: string, path: string, o: CallOptions = {}): Promise<IncomingMessage> {
+    return (await this.send(method, path, o, false)).res;
+  }
+
+  /** attach and exec start: the connection itself, after the 101 (or the 200 of an old server). */
+  async hijack(method: string, path: string, o: CallOptions = {}): Promise<{ socket: Duplex; multiplexed: boolean }> {
+    const { res, socket } = await this.send(method, path, o, true);
+    const multiplexed = String(res.headers['content-type'] ?? '').includes('multiplexed');
+    if (res.statusCode !== 101) {
+      // a 200 that streams: read the body from the response, write stdin to the connection
+      const { Duplex } = await import('node:stream');
+      return { socket: Duplex.from({ readable: res, writable: socket! }), multiplexed };
+    }
+    return { socket: socket!, multiplexed };
+  }
+}
+
+/** Each JSON value of a stream of JSON messages (events, pull and build progress), as it comes. */
+export async function* jsonMessages<T = Record<string, unknown>>(body: Readable): AsyncGenerator<T> {
+  let buf = '';
+  for await (const chunk of body) {
+    buf += (chunk as Buffer).toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield JSON.parse(line) as T;
+    }
+  }
+  if (buf.trim()) yield JSON.parse(buf) as T;
+}
+
+/** docker's stdcopy framing read back: 8-byte headers (stream, 0, 0, 0, u32 BE size), then the data. */
+export function demux(onData: (stream: 'stdout' | 'stderr', d: Buffer) => void): (chunk: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    while (buf.length >= 8) {
+      const size = buf.readUInt32BE(4);
+      if (buf.length < 8 + size) break;
+      onData(buf[0] === 2 ? 'stderr' : 'stdout', buf.subarray(8, 8 + size));
+      buf = buf.subarray(8 + size);
+    }
+  };
+}

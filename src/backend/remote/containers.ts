@@ -1,0 +1,146 @@
+// The container half of the remote backend: each operation as the docker CLI asks dockerd.
+import type { Duplex } from 'node:stream';
+import type { AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerSummary, ExecOptions, LogOptions, OutputSink, PullFeedback, WaitCondition } from '../backend.js';
+import type { CreateRequest } from '../../engine/containers.js';
+import { startFailure } from '../../engine/containers.js';
+import { createBody } from '../../api/create.js';
+import { BerthError } from '../../errors.js';
+import { demux, type ApiClient } from './client.js';
+import { pullThrough } from './images.js';
+import { connectTerminal } from '../terminal.js';
+
+const path = (name: string, what = '') => `/containers/${encodeURIComponent(name)}${what}`;
+
+/** docker's filters query: {"key": ["value", ...]} from the CLI's key=value list. */
+export function filtersQuery(list: string[] | undefined): string | undefined {
+  if (!list?.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const f of list) {
+    const i = f.indexOf('=');
+    const k = i < 0 ? f : f.slice(0, i);
+    (out[k] ??= []).push(i < 0 ? '' : f.slice(i + 1));
+  }
+  return JSON.stringify(out);
+}
+
+/** A hijacked connection as an attach session; output demultiplexed unless the stream is a tty's. */
+function session(socket: Duplex, tty: boolean, output: OutputSink): AttachSession {
+  const feed = tty ? (d: Buffer) => output('stdout', d) : demux(output);
+  socket.on('data', feed);
+  const closed = new Promise<void>((r) => {
+    socket.on('end', r);
+    socket.on('close', r);
+    socket.on('error', r);
+  });
+  return {
+    write: (d) => void (socket.writable && socket.write(d)),
+    end: () => {
+      // half-close: the engine sees stdin end and keeps sending output
+      if (socket.writable) socket.end();
+    },
+    close: () => socket.destroy(),
+    closed,
+  };
+}
+
+export class RemoteContainers implements ContainerBackend {
+  constructor(private readonly api: ApiClient) {}
+
+  list(o: ContainerListOptions): Promise<ContainerSummary[]> {
+    return this.api.call('GET', '/containers/json', { query: { all: o.all, limit: o.limit && o.limit > 0 ? o.limit : undefined, size: o.size, filters: filtersQuery(o.filters) } });
+  }
+
+  inspect(name: string, o: { size?: boolean } = {}): Promise<ContainerInspect> {
+    return this.api.call('GET', path(name, '/json'), { query: { size: o.size } });
+  }
+
+  async create(req: CreateRequest, onPull: PullFeedback): Promise<string> {
+    const body = createBody(req);
+    const query = { name: req.name, platform: req.platform };
+    const create = () => this.api.call<{ Id: string }>('POST', '/containers/create', { query, body });
+    if (req.pull === 'always') await pullThrough(this.api, req.image, req.platform, onPull(req.image, false));
+    try {
+      return (await create()).Id;
+    } catch (e) {
+      if (!(e instanceof BerthError && e.kind === 'not-found' && /image/i.test(e.message)) || req.pull === 'never') throw e;
+    }
+    await pullThrough(this.api, req.image, req.platform, onPull(req.image, true));
+    return (await create()).Id;
+  }
+
+  async start(name: string): Promise<void> {
+    try {
+      await this.api.call('POST', path(name, '/start'), { accept: [304] });
+    } catch (e) {
+      // the engine's message, with docker's exit codes for "not found" (127) and "cannot run" (126)
+      throw e instanceof BerthError && e.kind === 'runtime' ? startFailure(e.message) : e;
+    }
+  }
+  async stop(name: string, timeout?: number, signal?: string): Promise<void> {
+    await this.api.call('POST', path(name, '/stop'), { query: { t: timeout, signal }, accept: [304] });
+  }
+  async restart(name: string, timeout?: number, signal?: string): Promise<void> {
+    await this.api.call('POST', path(name, '/restart'), { query: { t: timeout, signal } });
+  }
+  async kill(name: string, signal?: string): Promise<void> {
+    await this.api.call('POST', path(name, '/kill'), { query: { signal } });
+  }
+  async pause(name: string): Promise<void> {
+    await this.api.call('POST', path(name, '/pause'));
+  }
+  async unpause(name: string): Promise<void> {
+    await this.api.call('POST', path(name, '/unpause'));
+  }
+  async remove(name: string, o: { force?: boolean; volumes?: boolean }): Promise<void> {
+    await this.api.call('DELETE', path(name), { query: { force: o.force, v: o.volumes } });
+  }
+  async rename(name: string, newName: string): Promise<void> {
+    await this.api.call('POST', path(name, '/rename'), { query: { name: newName } });
+  }
+
+  async wait(name: string, condition: WaitCondition): Promise<number> {
+    const r = await this.api.call<{ StatusCode: number; Error?: { Message?: string } | null }>('POST', path(name, '/wait'), { query: { condition } });
+    if (r.Error?.Message) throw new BerthError('runtime', r.Error.Message);
+    return r.StatusCode;
+  }
+
+  async attach(name: string, o: { stdin: boolean }, output: OutputSink): Promise<AttachSession> {
+    // whether the stream is framed follows from the container's tty (older engines do not say)
+    const tty = Boolean((await this.inspect(name)).Config.Tty);
+    const { socket } = await this.api.hijack('POST', path(name, '/attach'), { query: { stream: true, stdin: o.stdin, stdout: true, stderr: true } });
+    return session(socket, tty, output);
+  }
+
+  async resize(name: string, rows: number, cols: number): Promise<void> {
+    await this.api.call('POST', path(name, '/resize'), { query: { h: rows, w: cols } }).catch(() => undefined);
+  }
+
+  async logs(name: string, o: LogOptions, output: OutputSink): Promise<void> {
+    const tty = Boolean((await this.inspect(name)).Config.Tty);
+    const body = await this.api.stream('GET', path(name, '/logs'), { query: { stdout: true, stderr: true, follow: o.follow, tail: o.tail, since: o.since, until: o.until, timestamps: o.timestamps } });
+    const feed = tty ? (d: Buffer) => output('stdout', d) : demux(output);
+    for await (const chunk of body) feed(chunk as Buffer);
+  }
+
+  top(name: string, psArgs: string[]): Promise<{ Titles: string[]; Processes: string[][] }> {
+    return this.api.call('GET', path(name, '/top'), { query: { ps_args: psArgs.length ? psArgs.join(' ') : undefined } });
+  }
+
+  async exec(name: string, o: ExecOptions): Promise<number> {
+    const attached = !o.detach;
+    const { Id } = await this.api.call<{ Id: string }>('POST', path(name, '/exec'), {
+      body: { AttachStdin: attached && o.interactive, AttachStdout: attached, AttachStderr: attached, Tty: o.tty, Env: o.env, Cmd: o.cmd, User: o.user ?? '', WorkingDir: o.workdir ?? '', Privileged: o.privileged, ...(o.detachKeys ? { DetachKeys: o.detachKeys } : {}) },
+    });
+    const start = `/exec/${Id}/start`;
+    if (!attached) {
+      await this.api.call('POST', start, { body: { Detach: true, Tty: o.tty } });
+      return 0;
+    }
+    const { socket } = await this.api.hijack('POST', start, { body: { Detach: false, Tty: o.tty } });
+    const s = session(socket, o.tty, (stream, d) => (stream === 'stderr' ? process.stderr : process.stdout).write(d));
+    const resize = (rows: number, cols: number) => void this.api.call('POST', `/exec/${Id}/resize`, { query: { h: rows, w: cols } }).catch(() => undefined);
+    if (await connectTerminal(s, { tty: o.tty, stdin: o.interactive, detachKeys: o.detachKeys, resize })) return 0;
+    const r = await this.api.call<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
+    return r.ExitCode ?? 0;
+  }
+}

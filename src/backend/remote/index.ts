@@ -1,0 +1,36 @@
+// The remote backend: a berth service or dockerd, over the Docker Engine API.
+import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js';
+import { ApiClient } from './client.js';
+import { RemoteContainers } from './containers.js';
+import { connector, describeHost, type HostUrl } from './transport.js';
+
+export { parseHost } from './transport.js';
+
+class RemoteSystem implements SystemBackend {
+  constructor(private readonly api: ApiClient) {}
+  version(): Promise<VersionReport> {
+    return this.api.call('GET', '/version');
+  }
+  info(): Promise<Json> {
+    return this.api.call('GET', '/info');
+  }
+}
+
+export class RemoteBackend implements Backend {
+  readonly remote = true;
+  readonly where: string;
+  readonly containers: RemoteContainers;
+  readonly system: RemoteSystem;
+  private readonly api: ApiClient;
+
+  constructor(host: HostUrl, opts: { identity?: string } = {}) {
+    this.where = describeHost(host);
+    const api = (this.api = new ApiClient(connector(host, opts), this.where));
+    this.containers = new RemoteContainers(api);
+    this.system = new RemoteSystem(api);
+  }
+
+  close(): void {
+    this.api.close();
+  }
+}

@@ -52,10 +52,10 @@ export class ApiClient {
   /** every connection opened, so that close() can end those still waiting (a wait whose start failed) */
   private readonly open = new Set<Duplex>();
 
-  constructor(private readonly connect: Connector, readonly where: string) {}
+  constructor(private readonly connector: Connector, readonly where: string) {}
 
-  private connection(): Duplex {
-    const c = this.connect();
+  private async connection(): Promise<Duplex> {
+    const c = await this.connector.connect();
     this.open.add(c);
     c.once('close', () => this.open.delete(c));
     return c;
@@ -64,6 +64,7 @@ export class ApiClient {
   close(): void {
     for (const c of this.open) c.destroy();
     this.open.clear();
+    this.connector.close();
   }
 
   private send(method: string, path: string, o: CallOptions, upgrade: boolean): Promise<{ res: IncomingMessage; socket?: Duplex }> {
@@ -76,7 +77,7 @@ export class ApiClient {
         headers['Content-Length'] = payload.length;
       }
       if (upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
-      const req = request({ method, path: `${path}${search(o.query)}`, headers, createConnection: () => this.connection() as never });
+      const req = request({ method, path: `${path}${search(o.query)}`, headers, createConnection: ((_: unknown, done: (e: Error | null, s?: Duplex) => void) => void this.connection().then((s) => done(null, s), (e: Error) => done(e))) as never });
       req.on('error', (e) => reject(new BerthError('unavailable', `cannot reach the engine at ${this.where}: ${e.message}`)));
       req.on('upgrade', (res, socket, head) => {
         if (head.length) socket.unshift(head);

@@ -135,6 +135,7 @@ export class ContainerService {
     };
     if (!(config.Entrypoint?.length || config.Cmd?.length)) throw invalid('No command specified');
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...(await this.podMember(req.hostConfig, config)) };
+    if (!hostConfig.LogConfig.Type) hostConfig.LogConfig = { ...hostConfig.LogConfig, Type: 'k8s-file' };
     for (const type of ['pid', 'ipc', 'uts'] as const) await this.checkNamespaceMode(type, hostConfig);
     hostConfig.Mounts = this.volumeMounts(hostConfig.Mounts ?? [], config.Volumes ?? {});
     if (hostConfig.NetworkMode === 'default' || !hostConfig.NetworkMode) hostConfig.NetworkMode = DEFAULT_NETWORK;

@@ -205,3 +205,57 @@ describe('berth -H ssh://', () => {
     assert.match(denied.stderr, /ssh to ssh:\/\/nobody@127\.0\.0\.1:\d+.* failed \(exit 255\).*Permission denied/s);
   });
 });
+
+describe('berth -H against dockerd', () => {
+  const dockerd = '/usr/sbin/dockerd';
+  const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : '/usr/bin/docker';
+  let dir: string;
+  let daemon: ChildProcess | undefined;
+  let dsock: string;
+  const skip = existsSync(dockerd) && existsSync(DOCKER) ? false : 'needs dockerd and the docker CLI (Debian: docker.io)';
+  const viaDockerd = (args: string[], input?: string) => sb.run(['-H', `unix://${dsock}`, ...args], input === undefined ? undefined : { input });
+
+  before(async () => {
+    if (skip) return;
+    // A private dockerd: its own data and exec roots, no bridge, no firewall rules.
+    dir = mkdtempSync(join(tmpdir(), 'berth-dockerd-'));
+    dsock = join(dir, 'docker.sock');
+    daemon = spawn(dockerd, ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${dsock}`, '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip6tables=false'], { stdio: 'ignore' });
+    for (let i = 0; i < 200 && !existsSync(dsock); i++) await new Promise((r) => setTimeout(r, 50));
+    execFileSync(DOCKER, ['-H', `unix://${dsock}`, 'import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), IMG], { stdio: 'pipe' });
+  });
+
+  after(async () => {
+    if (!daemon) return;
+    try {
+      const ids = execFileSync(DOCKER, ['-H', `unix://${dsock}`, 'ps', '-aq'], { encoding: 'utf8' }).trim();
+      if (ids) execFileSync(DOCKER, ['-H', `unix://${dsock}`, 'rm', '-f', ...ids.split('\n')], { stdio: 'pipe' });
+    } finally {
+      const gone = new Promise((r) => daemon!.once('exit', r));
+      daemon.kill('SIGTERM');
+      await gone;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the same commands run containers on dockerd', async (t) => {
+    if (skip) return t.skip(skip);
+    const v = await viaDockerd(['version', '--format', '{{.Server.ApiVersion}}']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^1\.\d+\n$/);
+    const r = await viaDockerd(['run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'echo from-dockerd; echo on-stderr >&2; exit 6']);
+    assert.equal(r.code, 6, r.stderr);
+    assert.equal(r.stdout, 'from-dockerd\n');
+    assert.equal(r.stderr, 'on-stderr\n');
+    assert.equal((await viaDockerd(['run', '--rm', '-i', '--network', 'none', IMG, 'cat'], 'stdin-to-dockerd\n')).stdout, 'stdin-to-dockerd\n');
+    assert.equal((await viaDockerd(['run', '--rm', '--network', 'none', IMG, 'no-such-command'])).code, 127);
+    assert.equal((await viaDockerd(['run', '-d', '--name', 'dk', '--network', 'none', IMG, 'sh', '-c', 'echo logged; exec sleep 300'])).code, 0);
+    assert.match((await viaDockerd(['ps', '--format', '{{.Names}} {{.State}}'])).stdout, /^dk running$/m);
+    assert.equal((await viaDockerd(['exec', 'dk', 'sh', '-c', 'echo exec-ok; exit 2'])).code, 2);
+    assert.equal((await viaDockerd(['logs', 'dk'])).stdout, 'logged\n');
+    assert.equal((await viaDockerd(['stop', '-t', '1', 'dk'])).code, 0);
+    assert.equal((await viaDockerd(['wait', 'dk'])).stdout, '137\n');
+    assert.equal((await viaDockerd(['rm', 'dk'])).code, 0);
+    assert.equal((await sb.run(['ps', '-a', '--filter', 'name=dk', '-q'])).stdout, '', 'none of it touched the local engine');
+  });
+});

@@ -5,6 +5,7 @@
 // else; a command is written once against this and runs unchanged either way.
 import type { CreateRequest } from '../engine/containers.js';
 import type { ProgressSink } from '../images/progress.js';
+import type { ImageBackend } from './images.js';
 
 export type Json = Record<string, unknown>;
 
@@ -135,6 +136,7 @@ export interface Backend {
   readonly where: string;
   readonly remote: boolean;
   readonly containers: ContainerBackend;
+  readonly images: ImageBackend;
   readonly system: SystemBackend;
   /** ends what is still open (a remote call that no longer matters) */
   close(): void;

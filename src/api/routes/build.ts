@@ -2,6 +2,7 @@
 // the context as a tar, the query carries docker build's flags, and the answer is docker's
 // JSON stream: progress as {"stream"} lines, {"aux":{"ID"}} and "Successfully built/tagged"
 // (which docker-compose and docker-py read), or {"error"} once the 200 is out.
+import { posix } from 'node:path';
 import { bool, json, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { jsonStream } from '../stream.js';
@@ -32,9 +33,12 @@ async function build(r: ApiRequest): Promise<void> {
   const platform = q.get('platform') || undefined;
   const quiet = bool(q, 'q');
   const tags = q.getAll('t');
+  // A path within the context the client sent, never a file of the service's host.
+  const dockerfile = q.get('dockerfile') || 'Dockerfile';
+  if (posix.isAbsolute(dockerfile) || posix.normalize(dockerfile).split('/')[0] === '..') throw invalid(`invalid dockerfile "${dockerfile}": it must be a path within the build context`);
   const request = {
     context: { tar: r.req },
-    dockerfile: { path: q.get('dockerfile') || 'Dockerfile' },
+    dockerfile: { path: dockerfile },
     tags,
     buildArgs: jsonMap(q, 'buildargs'),
     target: q.get('target') || undefined,

@@ -108,6 +108,7 @@ async function viaLog(svc: ContainerService, c: ContainerRecord, conn: Hijacked,
   reader.open(true);
   const startedAt = c.state.StartedAt;
   let ran = c.state.Running;
+  const t0 = Date.now();
   try {
     while (!conn.isClosed()) {
       emit(reader.read());
@@ -116,7 +117,8 @@ async function viaLog(svc: ContainerService, c: ContainerRecord, conn: Hijacked,
       const rec = await svc.reconcile(now);
       if (rec.state.Running || rec.state.StartedAt !== startedAt) ran = true;
       if (ran && !rec.state.Running && !rec.state.Restarting) break;
-      await Promise.race([new Promise((r) => setTimeout(r, 50)), conn.closed]);
+      // briskly at first, as wait does: the client is waiting for this stream to end
+      await Promise.race([new Promise((r) => setTimeout(r, Date.now() - t0 < 3000 ? 10 : 50)), conn.closed]);
     }
     emit(reader.read());
     emit(reader.flush());

@@ -254,6 +254,7 @@ async function wait(r: ApiRequest): Promise<void> {
   let ran = first.state.Running;
   let last = first;
   let cleaning = false;
+  let cleanup: Promise<void> | undefined;
   const t0 = Date.now();
   const done = (code: number): void => void out.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
   while (!closed) {
@@ -270,11 +271,12 @@ async function wait(r: ApiRequest): Promise<void> {
       // under the container's lock, so whichever comes second finds the container gone.
       if (ran && last.hostConfig.AutoRemove && !cleaning) {
         cleaning = true;
-        void svc.cleanup(first.id, last.state.RunId).catch(() => undefined);
+        cleanup = svc.cleanup(first.id, last.state.RunId).catch(() => undefined).then(() => void (cleanup = undefined));
       }
     }
-    // Reading the exit file is cheap: poll briskly at first (short-lived containers), then less.
-    await sleep(Date.now() - t0 < 3000 ? 10 : running ? 50 : 100);
+    // Reading the exit file is cheap: poll briskly at first (short-lived containers), then less;
+    // the service's own cleanup ending is news at once.
+    await Promise.race([sleep(Date.now() - t0 < 3000 ? 10 : running ? 50 : 100), ...(cleanup ? [cleanup] : [])]);
   }
 }
 

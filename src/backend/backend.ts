@@ -4,6 +4,8 @@
 // (ABI and tunnel). The shapes are the Engine API's, since a remote dockerd speaks nothing
 // else; a command is written once against this and runs unchanged either way.
 import type { CreateRequest } from '../engine/containers.js';
+import type { NetworkBackend } from './networks.js';
+import type { VolumeBackend } from './volumes.js';
 import type { ProgressSink } from '../images/progress.js';
 
 export type Json = Record<string, unknown>;
@@ -136,6 +138,8 @@ export interface Backend {
   readonly remote: boolean;
   readonly containers: ContainerBackend;
   readonly system: SystemBackend;
+  readonly networks: NetworkBackend;
+  readonly volumes: VolumeBackend;
   /** ends what is still open (a remote call that no longer matters) */
   close(): void;
 }

@@ -3,6 +3,8 @@ import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js'
 import type { EngineContext } from '../../engine/context.js';
 import { dockerInfo, versionReport } from '../../engine/system.js';
 import { LocalContainers } from './containers.js';
+import { LocalNetworks } from './networks.js';
+import { LocalVolumes } from './volumes.js';
 
 class LocalSystem implements SystemBackend {
   constructor(private readonly ctx: EngineContext) {}
@@ -19,6 +21,8 @@ export class LocalBackend implements Backend {
   readonly remote = false;
   private _containers?: LocalContainers;
   private _system?: LocalSystem;
+  private _networks?: LocalNetworks;
+  private _volumes?: LocalVolumes;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -28,6 +32,12 @@ export class LocalBackend implements Backend {
   }
   get system(): LocalSystem {
     return (this._system ??= new LocalSystem(this.ctx));
+  }
+  get networks(): LocalNetworks {
+    return (this._networks ??= new LocalNetworks(this.ctx));
+  }
+  get volumes(): LocalVolumes {
+    return (this._volumes ??= new LocalVolumes(this.ctx));
   }
 
   /** the engine's handles are closed by whoever opened them */

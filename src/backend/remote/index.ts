@@ -2,6 +2,8 @@
 import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js';
 import { ApiClient } from './client.js';
 import { RemoteContainers } from './containers.js';
+import { RemoteNetworks } from './networks.js';
+import { RemoteVolumes } from './volumes.js';
 import { connector, describeHost, type HostUrl } from './transport.js';
 
 export { parseHost } from './transport.js';
@@ -21,6 +23,8 @@ export class RemoteBackend implements Backend {
   readonly where: string;
   readonly containers: RemoteContainers;
   readonly system: RemoteSystem;
+  readonly networks: RemoteNetworks;
+  readonly volumes: RemoteVolumes;
   private readonly api: ApiClient;
 
   constructor(host: HostUrl, opts: { identity?: string } = {}) {
@@ -28,6 +32,8 @@ export class RemoteBackend implements Backend {
     const api = (this.api = new ApiClient(connector(host, opts), this.where));
     this.containers = new RemoteContainers(api);
     this.system = new RemoteSystem(api);
+    this.networks = new RemoteNetworks(api);
+    this.volumes = new RemoteVolumes(api);
   }
 
   close(): void {

@@ -156,16 +156,26 @@ export function copyRule(destPath: string, srcName: string, srcIsDir: boolean, d
 
 /** A tar whose entries' first path component is `name` instead (cp into a new name, as unpackInto's rename). */
 export function renameTop(input: Readable, name: string): Readable {
+  return retar(input, (parts) => {
+    if (parts.length) parts[0] = name;
+    return parts.join('/') || name;
+  });
+}
+
+/** A tar of a directory's contents (entries `./x`, as dockerd sends `DIR/.`) as a tar of the directory, named `name`. */
+export function underTop(input: Readable, name: string): Readable {
+  return retar(input, (parts) => [name, ...parts].join('/'));
+}
+
+/** The same tar with each entry renamed (its path's components without `.` and empty ones). */
+function retar(input: Readable, rename: (parts: string[]) => string): Readable {
   const ex = tar.extract();
   const pack = tar.pack();
   input.on('error', (e) => pack.destroy(e));
   ex.on('error', (e) => pack.destroy(e));
   ex.on('entry', (h, stream, next) => {
-    const parts = h.name.split('/').filter((p) => p !== '' && p !== '.');
-    const dir = h.name.endsWith('/');
-    if (parts.length) parts[0] = name;
-    const renamed = parts.join('/') || name;
-    const entry = pack.entry({ ...h, name: dir ? `${renamed}/` : renamed }, (e) => (e ? pack.destroy(e) : next()));
+    const renamed = rename(h.name.split('/').filter((p) => p !== '' && p !== '.'));
+    const entry = pack.entry({ ...h, name: h.name.endsWith('/') ? `${renamed}/` : renamed }, (e) => (e ? pack.destroy(e) : next()));
     stream.pipe(entry as unknown as NodeJS.WritableStream);
   });
   ex.on('finish', () => pack.finalize());

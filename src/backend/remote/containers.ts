@@ -6,7 +6,7 @@ import type { CreateRequest } from '../../engine/containers.js';
 import { startFailure } from '../../engine/containers.js';
 import { createBody } from '../../api/create.js';
 import { BerthError } from '../../errors.js';
-import { copyRule, renameTop } from '../../containers/copy.js';
+import { copyRule, renameTop, underTop } from '../../containers/copy.js';
 import { parseTimestamp } from '../../images/filters.js';
 import { demux, jsonMessages, type ApiClient } from './client.js';
 import { pullThrough } from './images.js';
@@ -201,7 +201,13 @@ export class RemoteContainers implements ContainerBackend {
     }
     const res = await this.api.stream('GET', path(name, '/archive'), { query: { path: src } });
     const st = pathStat(res.headers['x-docker-container-path-stat']);
-    await sink(res, { name: st?.name ?? posix.basename(src), isDir: st ? isDir(st.mode) : false });
+    const top = { name: st?.name ?? posix.basename(src), isDir: st ? isDir(st.mode) : false };
+    // dockerd sends DIR/. as the directory's contents under `.`: as the directory itself, as berth does
+    if (top.name === '.') {
+      top.name = posix.basename(posix.normalize(`/${src}`)) || '/';
+      return sink(underTop(res, top.name), top);
+    }
+    await sink(res, top);
   }
 
   async copyTo(name: string, p: string, source: CopiedEntry & { tar: Readable }, o: { owners: boolean; contentsOnly: boolean }): Promise<void> {

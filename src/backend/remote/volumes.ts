@@ -9,6 +9,12 @@ const path = (name: string) => `/volumes/${encodeURIComponent(name)}`;
 export class RemoteVolumes implements VolumeBackend {
   constructor(private readonly api: ApiClient) {}
 
+  private async apiAtLeast(major: number, minor: number): Promise<boolean> {
+    const { ApiVersion } = await this.api.call<{ ApiVersion?: string }>('GET', '/version');
+    const [a, b] = (ApiVersion ?? '').split('.').map(Number);
+    return a > major || (a === major && b >= minor);
+  }
+
   async list(filters?: string[]): Promise<VolumeInspect[]> {
     return (await this.api.call<{ Volumes: VolumeInspect[] | null }>('GET', '/volumes', { query: { filters: filtersQuery(filters) } })).Volumes ?? [];
   }
@@ -26,8 +32,9 @@ export class RemoteVolumes implements VolumeBackend {
   }
 
   async prune(o: { all?: boolean; filters?: string[] }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
-    // docker's CLI asks for all volumes with the filter all=true (API 1.42 and later)
-    const filters = [...(o.filters ?? []), ...(o.all ? ['all=true'] : [])];
+    // docker's CLI asks for all volumes with the filter all=true; before API 1.42 there is no
+    // such filter, and an engine removes every unused volume, named or not
+    const filters = [...(o.filters ?? []), ...(o.all && (await this.apiAtLeast(1, 42)) ? ['all=true'] : [])];
     const r = await this.api.call<{ VolumesDeleted: string[] | null; SpaceReclaimed?: number }>('POST', '/volumes/prune', { query: { filters: filtersQuery(filters) } });
     return { VolumesDeleted: r.VolumesDeleted ?? [], SpaceReclaimed: r.SpaceReclaimed ?? 0 };
   }

@@ -10,7 +10,7 @@ import type { EngineContext } from '../../engine/context.js';
 import { ContainerService, type CreateRequest } from '../../engine/containers.js';
 import { containerJson, containerSummary } from '../../engine/container-view.js';
 import { CONTAINER_FILTERS, filterContainers, filtersNeedAll, pruneFilters } from '../../engine/container-filters.js';
-import { ContainerFiles } from '../../engine/container-files.js';
+import type { ContainerFiles } from '../../engine/container-files.js';
 import { containerStats } from '../../engine/stats.js';
 import { EVENT_FILTERS, readEvents } from '../../engine/events.js';
 import { AttachSocket, resizeTty, waitExit } from '../../engine/attach.js';
@@ -30,14 +30,15 @@ interface PendingStart {
 export class LocalContainers implements ContainerBackend {
   private readonly svc: ContainerService;
   private readonly pending = new Map<string, PendingStart>();
-  private _files?: ContainerFiles;
+  private _files?: Promise<ContainerFiles>;
 
   constructor(private readonly ctx: EngineContext) {
     this.svc = new ContainerService(ctx);
   }
 
-  private get files(): ContainerFiles {
-    return (this._files ??= new ContainerFiles(this.ctx));
+  /** cp, diff and export's engine, loaded when one of them runs (no other command pays for it) */
+  private files(): Promise<ContainerFiles> {
+    return (this._files ??= import('../../engine/container-files.js').then((m) => new m.ContainerFiles(this.ctx)));
   }
 
   private pendingFor(id: string): PendingStart {
@@ -182,20 +183,20 @@ export class LocalContainers implements ContainerBackend {
     return this.svc.exec(name, o);
   }
 
-  diff(name: string): Promise<FileChange[]> {
-    return this.files.changes(name);
+  async diff(name: string): Promise<FileChange[]> {
+    return (await this.files()).changes(name);
   }
 
-  export(name: string, sink: (tar: Readable) => Promise<void>): Promise<void> {
-    return this.files.export(name, sink);
+  async export(name: string, sink: (tar: Readable) => Promise<void>): Promise<void> {
+    return (await this.files()).export(name, sink);
   }
 
-  copyFrom(name: string, path: string, o: { followLink: boolean }, sink: (tar: Readable, top: CopiedEntry) => Promise<void>): Promise<void> {
-    return this.files.copyFrom(name, path, o, sink);
+  async copyFrom(name: string, path: string, o: { followLink: boolean }, sink: (tar: Readable, top: CopiedEntry) => Promise<void>): Promise<void> {
+    return (await this.files()).copyFrom(name, path, o, sink);
   }
 
-  copyTo(name: string, path: string, source: CopiedEntry & { tar: Readable }, o: { owners: boolean; contentsOnly: boolean }): Promise<void> {
-    return this.files.copyTo(name, path, source, o);
+  async copyTo(name: string, path: string, source: CopiedEntry & { tar: Readable }, o: { owners: boolean; contentsOnly: boolean }): Promise<void> {
+    return (await this.files()).copyTo(name, path, source, o);
   }
 
   stats(name: string, o: { stream: boolean }): AsyncIterable<ContainerStats> {

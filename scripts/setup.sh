@@ -12,6 +12,7 @@ PACKAGES=(
   tini catatonit jq curl ca-certificates                           # --init; pods' infra containers
   docker-compose python3-docker                                     # Engine API clients the API tests drive
   systemd python3                                                   # systemd tests: systemd-analyze verify, systemd-socket-activate, systemd-notify
+  openssh-client openssh-server                                     # berth -H ssh://: the tests run their own sshd on loopback
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,7 +1,7 @@
 // Where the service listens: a unix socket (root: <runroot>/berth.sock = /run/berth/berth.sock,
 // mode 0660, group `berth` when it exists; a user: $XDG_RUNTIME_DIR/berth/berth.sock, 0600),
 // a socket systemd passes (LISTEN_FDS/LISTEN_PID, fd 3), or TCP on loopback when asked.
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Server } from 'node:http';
@@ -93,21 +93,25 @@ export async function listen(server: Server, ep: Endpoint, rootless: boolean): P
   const dir = dirname(ep.path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   await clearStale(ep.path);
-  // Made with no access for anyone, then opened to the owner (and the berth group, as root).
+  // Made with no access for anyone under a temporary name, opened to the owner (and the berth
+  // group, as root), then renamed into place: whoever sees the socket sees its final mode.
+  const tmp = `${ep.path}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
   const old = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(ep.path, () => resolve());
+      server.listen(tmp, () => resolve());
     });
   } finally {
     process.umask(old);
   }
   const gid = rootless ? undefined : groupId('berth');
   if (gid !== undefined) {
-    chownSync(ep.path, process.getuid?.() ?? 0, gid);
-    chmodSync(ep.path, 0o660);
+    chownSync(tmp, process.getuid?.() ?? 0, gid);
+    chmodSync(tmp, 0o660);
     chmodSync(dir, 0o711);
-  } else chmodSync(ep.path, rootless ? 0o600 : 0o660);
+  } else chmodSync(tmp, rootless ? 0o600 : 0o660);
+  renameSync(tmp, ep.path);
   return () => rmSync(ep.path, { force: true });
 }

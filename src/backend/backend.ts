@@ -10,6 +10,7 @@ import type { HostConfig } from '../containers/model.js';
 import type { NetworkBackend } from './networks.js';
 import type { VolumeBackend } from './volumes.js';
 import type { ProgressSink } from '../images/progress.js';
+import type { ImageBackend } from './images.js';
 
 export type Json = Record<string, unknown>;
 
@@ -191,6 +192,7 @@ export interface Backend {
   readonly where: string;
   readonly remote: boolean;
   readonly containers: ContainerBackend;
+  readonly images: ImageBackend;
   readonly system: SystemBackend;
   readonly networks: NetworkBackend;
   readonly volumes: VolumeBackend;

@@ -3,8 +3,9 @@
 // cache keys of those steps come from the content of exactly the files they read.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, type Stats } from 'node:fs';
-import { basename, dirname, join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { unpackInto } from '../containers/copy.js';
 import { IgnoreMatcher, parseIgnoreFile } from './dockerignore.js';
 import { globToRegExp } from '../images/filters.js';
@@ -48,7 +49,7 @@ export class BuildContext {
     mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     const dir = mkdtempSync(join(tmpRoot, 'context-'));
     try {
-      await unpackInto(input, dir, { owners: false });
+      await unpackInto(plainTar(input), dir, { owners: false });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw new BuildInputError(`reading the build context from the tar stream: ${(e as Error).message}`);
@@ -67,7 +68,7 @@ export class BuildContext {
   }
 
   /** Every path in the context that .dockerignore lets through, parents before children. */
-  private all(): string[] {
+  all(): string[] {
     if (this.listing) return this.listing;
     const out: string[] = [];
     const visit = (rel: string) => {
@@ -153,11 +154,45 @@ export class BuildContext {
   }
 }
 
-/** `<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's .dockerignore. */
-function readIgnore(dir: string, dockerfile?: string): IgnoreMatcher {
+/** A context tar as a plain tar: `docker build --compress` sends it gzipped, and so may a user on stdin. */
+function plainTar(body: Readable): Readable {
+  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return Readable.from(
+    (async function* () {
+      const first = await it.next();
+      if (first.done) return;
+      const all = async function* () {
+        yield first.value;
+        for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+      };
+      if (first.value[0] === 0x1f && first.value[1] === 0x8b) yield* Readable.from(all()).pipe(createGunzip());
+      else yield* all();
+    })(),
+  );
+}
+
+/**
+ * The Dockerfile a build names, found as docker finds it: `given` relative to the current
+ * directory (`fromCwd`, a directory context; `Dockerfile` falls back to the context's) or to
+ * the context (a tar), or absolute; with the name builds show for it (its path in the
+ * context, or its base name when it lies outside).
+ */
+export function locateDockerfile(contextDir: string, given: string, fromCwd: boolean): { path: string; name: string } {
+  const file = isAbsolute(given) ? given : fromCwd ? resolve(given) : join(contextDir, given);
+  const fallback = fromCwd && given === 'Dockerfile' ? join(contextDir, 'Dockerfile') : file;
+  const path = existsSync(file) ? file : fallback;
+  if (!existsSync(path)) throw new BuildInputError(`failed to read dockerfile: open ${basename(given)}: no such file or directory`);
+  const rel = relative(contextDir, path);
+  return { path, name: rel.startsWith('..') ? basename(path) : rel };
+}
+
+/** The ignore file a build reads: `<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's .dockerignore. */
+export function ignoreFile(dir: string, dockerfile?: string): string | undefined {
   const candidates = [...(dockerfile ? [join(dirname(dockerfile), `${basename(dockerfile)}.dockerignore`)] : []), join(dir, '.dockerignore')];
-  for (const f of candidates) {
-    if (existsSync(f)) return new IgnoreMatcher(parseIgnoreFile(readFileSync(f, 'utf8')));
-  }
-  return new IgnoreMatcher([]);
+  return candidates.find((f) => existsSync(f));
+}
+
+function readIgnore(dir: string, dockerfile?: string): IgnoreMatcher {
+  const f = ignoreFile(dir, dockerfile);
+  return new IgnoreMatcher(f ? parseIgnoreFile(readFileSync(f, 'utf8')) : []);
 }

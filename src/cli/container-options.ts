@@ -221,8 +221,9 @@ export function createRequest(flags: FlagValues, image: string, cmd: string[]): 
   });
   const logOpts = Object.fromEntries((flags['log-opt'] as string[]).map((o) => keyValue(o, '--log-opt')));
   if (logOpts['max-size']) logOpts['max-size'] = String(parseSize(logOpts['max-size']));
-  const driver = (flags['log-driver'] as string | undefined) ?? 'k8s-file';
-  if (!['k8s-file', 'json-file', 'none'].includes(driver)) throw invalid(`unsupported log driver "${driver}" (k8s-file, json-file, none)`);
+  // none given: the engine's default (berth's k8s-file, rotated; a remote dockerd's own)
+  const driver = (flags['log-driver'] as string | undefined) ?? '';
+  if (driver && !['k8s-file', 'json-file', 'none'].includes(driver)) throw invalid(`unsupported log driver "${driver}" (k8s-file, json-file, none)`);
   const cdi = (flags.device as string[]).filter(isCdiName);
   const devices = (flags.device as string[])
     .filter((d) => !isCdiName(d))

@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const parsed = parseArgs(resolved.argv, command.flags, name, !command.stopAtPositional);
     const { EngineContext } = await import('../engine/context.js');
-    const remote = host ? await import('../backend/remote/index.js').then((m) => new m.RemoteBackend(m.parseHost(host), { identity: (g.flags.identity as string | undefined) ?? (process.env.BERTH_SSHKEY || undefined) })) : undefined;
+    const remote = host ? await import('../backend/remote/index.js').then((m) => new m.RemoteBackend(m.parseHost(host), { identity: (g.flags.identity as string | undefined) ?? (process.env.BERTH_SSHKEY || undefined), dockerConfig: config.dockerConfigDir })) : undefined;
     const [min, max] = command.args;
     if (parsed.args.length < min || parsed.args.length > max) {
       const want = min === max ? `exactly ${min} argument${min === 1 ? '' : 's'}` : max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `at most ${max} argument${max === 1 ? '' : 's'}`;

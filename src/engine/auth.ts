@@ -1,6 +1,7 @@
-// login/logout: check credentials against the registry, then store them as docker does.
-import type { EngineContext } from './context.js';
-import type { Credentials } from '../images/registry/credentials.js';
+// login/logout: check credentials against the registry, then store them as docker does. Both
+// are the client's business (its own credential store), whichever engine it talks to.
+import type { Config } from '../config.js';
+import type { CredentialStore, Credentials } from '../images/registry/credentials.js';
 import { RepositoryClient, registryEndpoints } from '../images/registry/client.js';
 import { invalid } from '../errors.js';
 
@@ -13,19 +14,19 @@ export function registryDomain(server?: string): string {
 }
 
 /** Whether the registry accepts these credentials (the API's /auth: the client keeps them). */
-export async function checkLogin(ctx: EngineContext, server: string | undefined, creds: Credentials): Promise<string> {
+export async function checkLogin(config: Pick<Config, 'insecureRegistries'>, server: string | undefined, creds: Credentials): Promise<string> {
   const domain = registryDomain(server);
-  const client = new RepositoryClient(domain, '', registryEndpoints(domain, ctx.config.insecureRegistries, {}), creds);
+  const client = new RepositoryClient(domain, '', registryEndpoints(domain, config.insecureRegistries, {}), creds);
   await client.ping();
   return domain;
 }
 
-export async function login(ctx: EngineContext, server: string | undefined, creds: Credentials): Promise<void> {
-  const domain = await checkLogin(ctx, server, creds);
-  await ctx.credentials.store(domain, creds);
+export async function login(config: Pick<Config, 'insecureRegistries'>, store: CredentialStore, server: string | undefined, creds: Credentials): Promise<void> {
+  const domain = await checkLogin(config, server, creds);
+  await store.store(domain, creds);
 }
 
-export async function logout(ctx: EngineContext, server: string | undefined): Promise<{ domain: string; removed: boolean }> {
+export async function logout(store: CredentialStore, server: string | undefined): Promise<{ domain: string; removed: boolean }> {
   const domain = registryDomain(server);
-  return { domain, removed: await ctx.credentials.erase(domain) };
+  return { domain, removed: await store.erase(domain) };
 }

@@ -1,12 +1,12 @@
 // The build service: what `berth build` and the Engine API's POST /build share. It turns a
 // context (a directory or a tar stream) and a Dockerfile (a path in the context, a path
 // elsewhere, or text) into a Builder run, and cleans up after it.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EngineContext } from './context.js';
 import { Builder, BuildError, type BuildEvent, type BuildResult } from '../build/builder.js';
-import { BuildContext, BuildInputError } from '../build/context.js';
+import { BuildContext, BuildInputError, locateDockerfile } from '../build/context.js';
 import { BuildCache } from '../build/cache.js';
 import { collectGarbage } from '../storage/gc.js';
 import type { Platform } from '../images/manifest.js';
@@ -52,12 +52,14 @@ export class BuildService {
         text = df.text;
         name = df.name ?? 'Dockerfile';
       } else {
-        const file = isAbsolute(df.path) ? df.path : 'dir' in req.context ? resolve(df.path) : join(context.dir, df.path);
-        const fallback = 'dir' in req.context && df.path === 'Dockerfile' ? join(context.dir, 'Dockerfile') : file;
-        const path = existsSync(file) ? file : fallback;
-        if (!existsSync(path)) throw new BuildError(`failed to read dockerfile: open ${basename(df.path)}: no such file or directory`);
-        text = readFileSync(path, 'utf8');
-        name = relative(context.dir, path).startsWith('..') ? basename(path) : relative(context.dir, path);
+        let found: { path: string; name: string };
+        try {
+          found = locateDockerfile(context.dir, df.path, 'dir' in req.context);
+        } catch (e) {
+          throw e instanceof BuildInputError ? new BuildError(e.message) : e;
+        }
+        text = readFileSync(found.path, 'utf8');
+        name = found.name;
       }
       const builder = new Builder(this.ctx, {
         context,

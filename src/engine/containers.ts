@@ -135,6 +135,7 @@ export class ContainerService {
     };
     if (!(config.Entrypoint?.length || config.Cmd?.length)) throw invalid('No command specified');
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...(await this.podMember(req.hostConfig, config)) };
+    if (!hostConfig.LogConfig.Type) hostConfig.LogConfig = { ...hostConfig.LogConfig, Type: 'k8s-file' };
     for (const type of ['pid', 'ipc', 'uts'] as const) await this.checkNamespaceMode(type, hostConfig);
     hostConfig.Mounts = this.volumeMounts(hostConfig.Mounts ?? [], config.Volumes ?? {});
     if (hostConfig.NetworkMode === 'default' || !hostConfig.NetworkMode) hostConfig.NetworkMode = DEFAULT_NETWORK;
@@ -375,7 +376,7 @@ export class ContainerService {
     mkdirSync(p.rootfs, { recursive: true, mode: 0o755 });
     await unmount(p.rootfs);
     const slice = c.hostConfig.UsernsSlice;
-    await mountOverlay(p.rootfs, lowers, p.upper, p.work, this.ctx.snapshots.dir, slice ? `0:${slice.base}:${slice.size}` : undefined);
+    await mountOverlay(p.rootfs, lowers, p.upper, p.work, this.ctx.snapshots.dir, { idmap: slice ? `0:${slice.base}:${slice.size}` : undefined, volatile: c.hostConfig.AutoRemove });
   }
 
   private writeEtc(c: ContainerRecord, p: ContainerPaths, wired?: Wired): void {
@@ -845,10 +846,7 @@ export class ContainerService {
     // The monitor of an older run, arriving after the container was started again.
     if (runId && c.state.RunId && c.state.RunId !== runId) return;
     this.stopHealth(c);
-    const p = this.paths(c.id);
-    await this.runtime(c).delete(c.id).catch(() => undefined);
-    await new NetworkService(this.ctx).detach(c.id, p.bundle).catch((e: Error) => log.warn(`network teardown of ${c.name}: ${e.message}`));
-    await unmount(p.rootfs);
+    await this.teardown(c);
     this.ctx.events.emit('container', 'die', c.id, { name: c.name, exitCode: String(c.state.ExitCode) });
     const policy = c.hostConfig.RestartPolicy;
     const manual = c.state.ManuallyStopped;
@@ -866,7 +864,17 @@ export class ContainerService {
       });
       return;
     }
-    if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true });
+    if (c.hostConfig.AutoRemove) await this.removeLocked(c.id, { force: true }, true);
+  }
+
+  /** What a stopped container leaves: the runtime's record and cgroups, its network, its rootfs mount (independent, so at once). */
+  private async teardown(c: ContainerRecord): Promise<void> {
+    const p = this.paths(c.id);
+    await Promise.all([
+      this.runtime(c).delete(c.id).catch(() => undefined),
+      new NetworkService(this.ctx).detach(c.id, p.bundle).catch((e: Error) => log.warn(`network teardown of ${c.name}: ${e.message}`)),
+      unmount(p.rootfs),
+    ]);
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
@@ -874,7 +882,7 @@ export class ContainerService {
     return this.store.withLock(id, () => this.removeLocked(id, opts));
   }
 
-  private async removeLocked(idOrName: string, opts: { force?: boolean; volumes?: boolean }): Promise<string> {
+  private async removeLocked(idOrName: string, opts: { force?: boolean; volumes?: boolean }, tornDown = false): Promise<string> {
     let c = await this.get(idOrName);
     if (c.hostConfig.Pod) {
       const { PodService } = await import('./pods.js');
@@ -891,9 +899,7 @@ export class ContainerService {
     }
     this.stopHealth(c);
     const p = this.paths(c.id);
-    await this.runtime(c).delete(c.id).catch(() => undefined);
-    await new NetworkService(this.ctx).detach(c.id, p.bundle).catch(() => undefined);
-    await unmount(p.rootfs);
+    if (!tornDown) await this.teardown(c);
     // The monitor's cleanup and an attached `run --rm` may both get here: one deletes the row.
     if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });
     rmSync(p.bundle, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import type { ImageRecord } from '../images/image-store.js';
 import type { ContainerConfig, ImageConfig } from '../images/manifest.js';
 import { familiarName, formatReference, parseReference, splitTagged } from '../images/reference.js';
 import { globToRegExp, labelMatches, parseBool, parseFilters, parseTimestamp } from '../images/filters.js';
+import type { DeleteItem, HistoryItem, ImageInspect, ImageSummary as DockerImageSummary } from '../backend/images.js';
 
 export const IMAGE_LIST_FILTERS = ['dangling', 'reference', 'label', 'before', 'since', 'until'] as const;
 export const IMAGE_PRUNE_FILTERS = ['until', 'label', 'label!', 'dangling'] as const;
@@ -87,13 +88,21 @@ export class ImageService {
     return out;
   }
 
+  /** GET /images/json: docker's summaries, each with the number of containers using the image. */
+  summaries(opts: { filters?: string[]; all?: boolean } = {}): DockerImageSummary[] {
+    const images = this.list(opts);
+    const used = new Map<string, number>();
+    for (const row of this.ctx.db.prepare('SELECT image_id FROM containers').all() as Array<{ image_id: string }>) used.set(row.image_id, (used.get(row.image_id) ?? 0) + 1);
+    return images.map((i) => imageSummary(i, used.get(i.id) ?? 0));
+  }
+
   inspect(name: string): ImageRecord {
     const { image } = this.ctx.images.resolve(name);
     return this.ctx.images.record(image);
   }
 
   /** docker's ImageInspect JSON shape. */
-  inspectJson(rec: ImageRecord): Record<string, unknown> {
+  inspectJson(rec: ImageRecord): ImageInspect {
     const cfg = rec.config;
     const chains = chainIds(cfg.rootfs?.diff_ids ?? []);
     const dirs = chains.map((c) => this.ctx.snapshots.diffPath(c)).reverse();
@@ -215,6 +224,11 @@ export class ImageService {
     return rows;
   }
 
+  /** GET /images/{name}/history: docker's entries. */
+  historyItems(name: string): HistoryItem[] {
+    return this.history(name).map((h) => ({ Id: h.id, Created: Math.floor(h.created / 1000), CreatedBy: h.createdBy, Tags: h.tags.length ? h.tags : null, Size: h.size, Comment: h.comment }));
+  }
+
   /** Remove dangling images (or all unused with `all`), then collect garbage. */
   prune(opts: { all?: boolean; filters?: string[] } = {}): DeleteResult {
     const f = parseFilters(opts.filters ?? [], IMAGE_PRUNE_FILTERS);
@@ -244,6 +258,27 @@ export class ImageService {
     if (res.deleted.length) this.ctx.events.emit('image', 'prune', '', { reclaimed: String(res.reclaimed) });
     return res;
   }
+}
+
+/** docker's ImageSummary of one listed image. */
+function imageSummary(i: ImageSummary, containers: number): DockerImageSummary {
+  return {
+    Id: i.id,
+    ParentId: i.record.parent ?? '',
+    RepoTags: i.repoTags.map(familiarTagged),
+    RepoDigests: i.record.digests.map((d) => `${familiarName(d.repo)}@${d.digest}`),
+    Created: Math.floor(i.created / 1000),
+    Size: i.size,
+    SharedSize: -1,
+    VirtualSize: i.size,
+    Labels: i.labels,
+    Containers: containers,
+  };
+}
+
+/** What rmi and image prune removed, as docker's delete responses: the references, then the images and layers. */
+export function deleteItems(res: DeleteResult): DeleteItem[] {
+  return [...res.untagged.map((u) => ({ Untagged: u })), ...res.deleted.map((d) => ({ Deleted: d }))];
 }
 
 export function shortId(id: string): string {

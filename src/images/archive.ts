@@ -162,6 +162,16 @@ export interface LoadedImage {
   tags: string[];
 }
 
+/** What docker prints about a load: "Loaded image: name:tag" for each tag, "Loaded image ID: id" for an untagged image. */
+export function loadedLines(loaded: LoadedImage[]): string[] {
+  const out: string[] = [];
+  for (const img of loaded) {
+    if (img.tags.length) for (const t of img.tags) out.push(`Loaded image: ${familiarName(splitTagged(t).repo)}:${splitTagged(t).tag}\n`);
+    else out.push(`Loaded image ID: ${img.id}\n`);
+  }
+  return out;
+}
+
 export async function loadImages(ctx: EngineContext, input: Readable): Promise<LoadedImage[]> {
   const dir = join(ctx.storageTmp, `${process.pid}-load-${Date.now()}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

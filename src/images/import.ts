@@ -2,13 +2,14 @@
 // base, through the same path as commit.
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EngineContext } from '../engine/context.js';
 import { applyChange } from './changes.js';
 import { decompressor, sniffCompression } from './layer-fetch.js';
 import { hostPlatform, type ContainerConfig } from './manifest.js';
 import { storeNewLayerImage } from './commit.js';
+import { errorMessage, invalid } from '../errors.js';
 
 export interface ImportOptions {
   changes: string[];
@@ -17,6 +18,23 @@ export interface ImportOptions {
   /** shown in the history comment, as docker does: "Imported from -" */
   source: string;
   platform?: { os: string; architecture: string; variant?: string };
+}
+
+/** What `import` reads for a source: `input` for "-", the body of an http(s) URL (downloaded with Node's fetch). */
+export async function importSource(src: string, input: Readable | undefined): Promise<Readable> {
+  if (src === '-') {
+    if (!input) throw invalid('import from "-" needs an input stream');
+    return input;
+  }
+  if (!/^https?:\/\//i.test(src)) throw invalid(`fromSrc must be "-" or an http(s) URL, not "${src}"`);
+  let resp: Response;
+  try {
+    resp = await fetch(src, { redirect: 'follow' });
+  } catch (e) {
+    throw invalid(`downloading ${src}: ${errorMessage((e as { cause?: unknown }).cause ?? e)}`);
+  }
+  if (!resp.ok || !resp.body) throw invalid(`downloading ${src}: ${resp.status} ${resp.statusText}`);
+  return Readable.fromWeb(resp.body as import('node:stream/web').ReadableStream<Uint8Array>);
 }
 
 export async function importImage(ctx: EngineContext, input: Readable, opts: ImportOptions): Promise<string> {

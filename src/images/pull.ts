@@ -14,7 +14,7 @@ import type { LayerTarget } from './layer-fetch.js';
 import { LayerUnpacker } from './unpacker.js';
 import { shortDigest, type ProgressSink } from './progress.js';
 import type { RepositoryClient } from './registry/client.js';
-import { readBody } from './registry/client.js';
+import { listTags, readBody } from './registry/client.js';
 
 export interface PullOptions {
   platform?: Platform;
@@ -165,6 +165,24 @@ export async function pullImage(ctx: EngineContext, input: string | Reference, o
   }
   lease.release();
   return { id: imageId, reference: canonical, digest: topDigest, downloaded: true };
+}
+
+/**
+ * A pull as dockerd reports it (POST /images/create, and `pull` on the command line): the
+ * progress, then `Digest: ...` for each manifest and one `Status: ...` line. A reference with
+ * neither tag nor digest pulls every tag of the repository.
+ */
+export async function pullReported(ctx: EngineContext, ref: Reference, opts: PullOptions): Promise<void> {
+  const report = opts.onProgress;
+  const tags = ref.tag || ref.digest ? [undefined] : await listTags(await ctx.repository(ref));
+  let downloaded = false;
+  for (const tag of tags) {
+    const r = await pullImage(ctx, tag ? { ...ref, tag } : ref, opts);
+    report({ status: `Digest: ${r.digest}` });
+    downloaded ||= r.downloaded;
+  }
+  const name = familiarReference(ref);
+  report({ status: downloaded ? `Status: Downloaded newer image for ${name}` : `Status: Image is up to date for ${name}` });
 }
 
 /** Every layer failure names the image and the layer. */

@@ -1,7 +1,9 @@
 // Mounting and unmounting: the only place that runs mount(8)/umount(8) (Node has no mount
 // syscall). argv arrays only.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BerthError } from '../errors.js';
 import { rootlessOverlayMode, unprivilegedOverlay } from '../storage/overlay-xattr.js';
@@ -13,16 +15,23 @@ const run = promisify(execFile);
  * relative to `cwd` (the snapshot root), which keeps the option string short: the kernel caps
  * it at one page. Rootless, the kernel's overlay is used inside the user namespace (>= 5.11,
  * `userxattr`); where it refuses, or when the config asks for it, fuse-overlayfs does the job.
+ * `volatile` (a container that is removed when it stops) skips the kernel overlay's sync of
+ * the upper filesystem, which makes the unmount cost a sync of the host's disk.
  */
-export async function mountOverlay(target: string, lowers: string[], upper: string | undefined, work: string | undefined, cwd: string, idmap?: string): Promise<void> {
+export async function mountOverlay(target: string, lowers: string[], upper: string | undefined, work: string | undefined, cwd: string, opts: { idmap?: string; volatile?: boolean } = {}): Promise<void> {
+  const { idmap } = opts;
   const layers = `lowerdir=${lowers.join(':')}${upper ? `,upperdir=${upper},workdir=${work}` : ''}${idmap ? `,uidmapping=${idmap},gidmapping=${idmap}` : ''}`;
   if (layers.length > 4000) throw new BerthError('invalid-argument', `too many layers for one overlay mount (${lowers.length})`);
   // An id-shifted view (--userns=auto) is fuse-overlayfs's: the kernel's overlay takes no mapping here.
   const mode = idmap ? 'fuse-overlayfs' : unprivilegedOverlay() ? rootlessOverlayMode() : 'native';
   let nativeError: unknown;
   if (mode !== 'fuse-overlayfs') {
+    const volatile = opts.volatile && upper && work && volatileOverlay();
+    // A volatile upper leaves work/incompat/volatile behind, and the kernel refuses to mount it
+    // again until it is gone (its contents are not to be trusted after a crash; this one is disposable).
+    if (volatile) rmSync(join(work, 'incompat'), { recursive: true, force: true });
     try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `${layers}${unprivilegedOverlay() ? ',userxattr' : ''}`, target], { cwd });
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `${layers}${unprivilegedOverlay() ? ',userxattr' : ''}${volatile ? ',volatile' : ''}`, target], { cwd });
       return;
     } catch (e) {
       if (mode === 'native') throw mountFailure(e);
@@ -66,4 +75,10 @@ export async function unmount(target: string): Promise<void> {
   } catch {
     await run('umount', ['-l', target]).catch(() => undefined);
   }
+}
+
+/** The kernel overlay's `volatile` option came in Linux 5.10. */
+function volatileOverlay(): boolean {
+  const [major, minor] = release().split('.').map(Number);
+  return major > 5 || (major === 5 && minor >= 10);
 }

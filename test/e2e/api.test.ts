@@ -174,6 +174,8 @@ describe('the service', () => {
     assert.match(String(jsonOf(dup).message), /already in use/);
     assert.equal((await api('DELETE', `/containers/${id}`)).status, 204);
     assert.equal((await api('POST', '/build?buildargs=%7Bnot', '')).status, 400);
+    // the Dockerfile is a path in the sent context, never a file of the service's host
+    for (const df of ['/etc/shadow', '../../etc/shadow', 'a/../../x']) assert.equal((await api('POST', `/build?dockerfile=${encodeURIComponent(df)}`, '')).status, 400, df);
     assert.equal((await api('GET', '/nothing/here')).status, 404);
   });
 });

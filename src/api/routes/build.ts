@@ -2,8 +2,7 @@
 // the context as a tar, the query carries docker build's flags, and the answer is docker's
 // JSON stream: progress as {"stream"} lines, {"aux":{"ID"}} and "Successfully built/tagged"
 // (which docker-compose and docker-py read), or {"error"} once the 200 is out.
-import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
+import { posix } from 'node:path';
 import { bool, json, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { jsonStream } from '../stream.js';
@@ -28,32 +27,18 @@ function jsonMap(q: URLSearchParams, key: string): Map<string, string> {
   return new Map(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== null).map(([k, x]) => [k, String(x)]));
 }
 
-/** The body as a plain tar: docker build --compress sends it gzipped. */
-function plainTar(body: Readable): Readable {
-  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return Readable.from(
-    (async function* () {
-      const first = await it.next();
-      if (first.done) return;
-      const all = async function* () {
-        yield first.value;
-        for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
-      };
-      if (first.value[0] === 0x1f && first.value[1] === 0x8b) yield* Readable.from(all()).pipe(createGunzip());
-      else yield* all();
-    })(),
-  );
-}
-
 async function build(r: ApiRequest): Promise<void> {
   const q = r.query;
   if (q.get('remote')) throw notImplemented('building from a remote context (remote=) is not supported by berth; send the context as the request body');
   const platform = q.get('platform') || undefined;
   const quiet = bool(q, 'q');
   const tags = q.getAll('t');
+  // A path within the context the client sent, never a file of the service's host.
+  const dockerfile = q.get('dockerfile') || 'Dockerfile';
+  if (posix.isAbsolute(dockerfile) || posix.normalize(dockerfile).split('/')[0] === '..') throw invalid(`invalid dockerfile "${dockerfile}": it must be a path within the build context`);
   const request = {
-    context: { tar: plainTar(r.req) },
-    dockerfile: { path: q.get('dockerfile') || 'Dockerfile' },
+    context: { tar: r.req },
+    dockerfile: { path: dockerfile },
     tags,
     buildArgs: jsonMap(q, 'buildargs'),
     target: q.get('target') || undefined,

@@ -1,17 +1,15 @@
 // /images/..., /commit: translations to ImageService, pull, push, save, load, import.
 import { ContainerFiles } from '../../engine/container-files.js';
-import { Readable } from 'node:stream';
 import { bool, filters, json, readBody, res, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { jsonStream } from '../stream.js';
 import { engineFor } from '../registry-auth.js';
-import { imageSummary } from '../views.js';
-import { ImageService } from '../../engine/images.js';
-import { pullImage } from '../../images/pull.js';
+import { deleteItems, ImageService } from '../../engine/images.js';
+import { pullReported } from '../../images/pull.js';
 import { pushImage } from '../../images/push.js';
-import { saveImages, loadImages } from '../../images/archive.js';
-import { importImage } from '../../images/import.js';
-import { familiarName, familiarReference, parseReference, splitTagged } from '../../images/reference.js';
+import { saveImages, loadImages, loadedLines } from '../../images/archive.js';
+import { importImage, importSource } from '../../images/import.js';
+import { parseReference } from '../../images/reference.js';
 import { parsePlatform } from '../../images/manifest.js';
 import type { ProgressEvent } from '../../images/progress.js';
 import { errorMessage, invalid } from '../../errors.js';
@@ -39,28 +37,25 @@ function lazyProgress(r: ApiRequest) {
 }
 
 async function list(r: ApiRequest): Promise<void> {
-  const images = new ImageService(r.engine).list({ filters: filters(r.query), all: bool(r.query, 'all') });
-  const used = new Map<string, number>();
-  for (const row of r.engine.db.prepare('SELECT image_id FROM containers').all() as Array<{ image_id: string }>) used.set(row.image_id, (used.get(row.image_id) ?? 0) + 1);
-  json(r, 200, images.map((i) => imageSummary(i, used.get(i.id) ?? 0)));
+  json(r, 200, new ImageService(r.engine).summaries({ filters: filters(r.query), all: bool(r.query, 'all') }));
 }
 
 async function create(r: ApiRequest): Promise<void> {
   const q = r.query;
   const fromSrc = q.get('fromSrc');
   if (fromSrc) return importFrom(r, fromSrc);
-  const from = q.get('fromImage');
+  // `pull -a` may send the name with a trailing ":" (dockerd drops it too)
+  const from = q.get('fromImage')?.replace(/:$/, '');
   if (!from) throw invalid('fromImage or fromSrc is required');
   const tag = q.get('tag');
   const name = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
-  const ref = parseReference(name);
+  // as dockerd: no tag and no digest anywhere pulls every tag of the repository
+  const ref = parseReference(name, { defaultTag: false });
   const platform = q.get('platform') ? parsePlatform(q.get('platform')!) : undefined;
   const { engine, done } = engineFor(r.engine, r.req);
   const out = lazyProgress(r);
   try {
-    const pulled = await pullImage(engine, ref, { platform, onProgress: (ev) => out.send(ev) });
-    out.send({ status: `Digest: ${pulled.digest}` });
-    out.send({ status: pulled.downloaded ? `Status: Downloaded newer image for ${familiarReference(ref)}` : `Status: Image is up to date for ${familiarReference(ref)}` });
+    await pullReported(engine, ref, { platform, onProgress: (ev) => out.send(ev) });
     out.end();
   } catch (e) {
     out.fail(e);
@@ -71,18 +66,7 @@ async function create(r: ApiRequest): Promise<void> {
 
 /** POST /images/create?fromSrc=-|URL: a root filesystem tarball from the body, or downloaded from an http(s) URL. */
 async function importFrom(r: ApiRequest, src: string): Promise<void> {
-  let input: Readable = r.req;
-  if (src !== '-') {
-    if (!/^https?:\/\//i.test(src)) throw invalid(`fromSrc must be "-" or an http(s) URL, not "${src}"`);
-    let resp: Response;
-    try {
-      resp = await fetch(src, { redirect: 'follow' });
-    } catch (e) {
-      throw invalid(`downloading ${src}: ${errorMessage((e as { cause?: unknown }).cause ?? e)}`);
-    }
-    if (!resp.ok || !resp.body) throw invalid(`downloading ${src}: ${resp.status} ${resp.statusText}`);
-    input = Readable.fromWeb(resp.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  }
+  const input = await importSource(src, r.req);
   const repo = r.query.get('repo');
   const tag = r.query.get('tag');
   const id = await importImage(r.engine, input, {
@@ -104,10 +88,8 @@ async function push(r: ApiRequest): Promise<void> {
   const out = lazyProgress(r);
   try {
     const results = await pushImage(engine, name, (ev) => out.send(ev), { allTags: !tag && !/:[^/]+$/.test(r.params.name) });
-    for (const p of results) {
-      out.send({ status: `${p.tag}: digest: ${p.digest} size: ${p.size}` });
-      out.send({ progressDetail: {}, aux: { Tag: p.tag, Digest: p.digest, Size: p.size } });
-    }
+    // the "TAG: digest: ... size: ..." line came with the progress; the result, for clients, as aux
+    for (const p of results) out.send({ progressDetail: {}, aux: { Tag: p.tag, Digest: p.digest, Size: p.size } });
     out.end();
   } catch (e) {
     out.fail(e);
@@ -122,7 +104,7 @@ function inspect(r: ApiRequest): void {
 }
 
 function history(r: ApiRequest): void {
-  json(r, 200, new ImageService(r.engine).history(r.params.name).map((h) => ({ Id: h.id, Created: Math.floor(h.created / 1000), CreatedBy: h.createdBy, Tags: h.tags.length ? h.tags : null, Size: h.size, Comment: h.comment })));
+  json(r, 200, new ImageService(r.engine).historyItems(r.params.name));
 }
 
 function tag(r: ApiRequest): void {
@@ -134,8 +116,7 @@ function tag(r: ApiRequest): void {
 }
 
 function remove(r: ApiRequest): void {
-  const out = new ImageService(r.engine).remove(r.params.name, { force: bool(r.query, 'force') });
-  json(r, 200, [...out.untagged.map((u) => ({ Untagged: u })), ...out.deleted.map((d) => ({ Deleted: d }))]);
+  json(r, 200, deleteItems(new ImageService(r.engine).remove(r.params.name, { force: bool(r.query, 'force') })));
 }
 
 async function save(r: ApiRequest, names: string[]): Promise<void> {
@@ -151,17 +132,14 @@ async function save(r: ApiRequest, names: string[]): Promise<void> {
 async function load(r: ApiRequest): Promise<void> {
   const loaded = await loadImages(r.engine, r.req);
   const out = jsonStream(r);
-  for (const img of loaded) {
-    if (img.tags.length) for (const t of img.tags) out.send({ stream: `Loaded image: ${familiarName(splitTagged(t).repo)}:${splitTagged(t).tag}\n` });
-    else out.send({ stream: `Loaded image ID: ${img.id}\n` });
-  }
+  for (const line of loadedLines(loaded)) out.send({ stream: line });
   out.end();
 }
 
 function prune(r: ApiRequest): void {
   const f = filters(r.query);
   const out = new ImageService(r.engine).prune({ filters: f });
-  json(r, 200, { ImagesDeleted: [...out.untagged.map((u) => ({ Untagged: u })), ...out.deleted.map((d) => ({ Deleted: d }))], SpaceReclaimed: out.reclaimed });
+  json(r, 200, { ImagesDeleted: deleteItems(out), SpaceReclaimed: out.reclaimed });
 }
 
 async function commit(r: ApiRequest, engine: EngineContext): Promise<void> {

@@ -83,7 +83,7 @@ async function events(r: ApiRequest): Promise<void> {
 async function auth(r: ApiRequest): Promise<void> {
   const body = await readJson<{ username?: string; password?: string; serveraddress?: string; identitytoken?: string }>(r.req);
   if (!body.username && !body.identitytoken) throw invalid('username is required');
-  await checkLogin(r.engine, body.serveraddress || undefined, { username: body.username ?? '', password: body.password ?? body.identitytoken ?? '' });
+  await checkLogin(r.engine.config, body.serveraddress || undefined, { username: body.username ?? '', password: body.password ?? body.identitytoken ?? '' });
   json(r, 200, { Status: 'Login Succeeded', IdentityToken: '' });
 }
 

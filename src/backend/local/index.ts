@@ -3,6 +3,7 @@ import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js'
 import type { EngineContext } from '../../engine/context.js';
 import { dockerInfo, versionReport } from '../../engine/system.js';
 import { LocalContainers } from './containers.js';
+import { LocalImages } from './images.js';
 import { LocalNetworks } from './networks.js';
 import { LocalVolumes } from './volumes.js';
 
@@ -20,6 +21,7 @@ export class LocalBackend implements Backend {
   readonly where = 'local';
   readonly remote = false;
   private _containers?: LocalContainers;
+  private _images?: LocalImages;
   private _system?: LocalSystem;
   private _networks?: LocalNetworks;
   private _volumes?: LocalVolumes;
@@ -29,6 +31,9 @@ export class LocalBackend implements Backend {
   // Opened on first use: a command that needs no database never opens it.
   get containers(): LocalContainers {
     return (this._containers ??= new LocalContainers(this.ctx));
+  }
+  get images(): LocalImages {
+    return (this._images ??= new LocalImages(this.ctx));
   }
   get system(): LocalSystem {
     return (this._system ??= new LocalSystem(this.ctx));

@@ -5,8 +5,10 @@ import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:ht
 import type { Duplex, Readable } from 'node:stream';
 import { BerthError, type ErrorKind } from '../../errors.js';
 import type { Connector } from './transport.js';
+import type { CredentialStore } from '../../images/registry/credentials.js';
 
-export type Query = Record<string, string | number | boolean | undefined>;
+/** a list is sent as the key repeated (build's `t`, import's `changes`) */
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface CallOptions {
   query?: Query;
@@ -22,7 +24,10 @@ const KIND: Record<number, ErrorKind> = { 400: 'invalid-argument', 401: 'unautho
 function search(q: Query | undefined): string {
   if (!q) return '';
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  for (const [k, v] of Object.entries(q)) {
+    if (Array.isArray(v)) for (const x of v) p.append(k, x);
+    else if (v !== undefined) p.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
   const s = p.toString();
   return s ? `?${s}` : '';
 }
@@ -52,10 +57,14 @@ export class ApiClient {
   /** every connection opened, so that close() can end those still waiting (a wait whose start failed) */
   private readonly open = new Set<Duplex>();
 
-  constructor(private readonly connect: Connector, readonly where: string) {}
+  /**
+   * `credentials`: the client's registry credentials (docker's config.json), which pulls and
+   * pushes hand the engine per request (X-Registry-Auth), as the docker CLI does.
+   */
+  constructor(private readonly connector: Connector, readonly where: string, readonly credentials?: CredentialStore) {}
 
-  private connection(): Duplex {
-    const c = this.connect();
+  private async connection(): Promise<Duplex> {
+    const c = await this.connector.connect();
     this.open.add(c);
     c.once('close', () => this.open.delete(c));
     return c;
@@ -64,6 +73,7 @@ export class ApiClient {
   close(): void {
     for (const c of this.open) c.destroy();
     this.open.clear();
+    this.connector.close();
   }
 
   private send(method: string, path: string, o: CallOptions, upgrade: boolean): Promise<{ res: IncomingMessage; socket?: Duplex }> {
@@ -76,7 +86,7 @@ export class ApiClient {
         headers['Content-Length'] = payload.length;
       }
       if (upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
-      const req = request({ method, path: `${path}${search(o.query)}`, headers, createConnection: () => this.connection() as never });
+      const req = request({ method, path: `${path}${search(o.query)}`, headers, createConnection: ((_: unknown, done: (e: Error | null, s?: Duplex) => void) => void this.connection().then((s) => done(null, s), (e: Error) => done(e))) as never });
       req.on('error', (e) => reject(new BerthError('unavailable', `cannot reach the engine at ${this.where}: ${e.message}`)));
       req.on('upgrade', (res, socket, head) => {
         if (head.length) socket.unshift(head);
@@ -87,7 +97,14 @@ export class ApiClient {
         if (status >= 400 && !o.accept?.includes(status)) return void failure(res).then(reject, reject);
         resolve({ res, ...(upgrade ? { socket: req.socket as Duplex } : {}) });
       });
-      if (isStream(o.body)) o.body.pipe(req);
+      if (isStream(o.body)) {
+        // a body that fails (a file that cannot be read) ends the request with its own error
+        o.body.once('error', (e) => {
+          req.destroy();
+          reject(e);
+        });
+        o.body.pipe(req);
+      }
       else req.end(payload);
     });
   }

@@ -102,8 +102,8 @@ export class RemoteContainers implements ContainerBackend {
     try {
       await this.api.call('POST', path(name, '/start'), { accept: [304] });
     } catch (e) {
-      // the engine's message, with docker's exit codes for "not found" (127) and "cannot run" (126)
-      throw e instanceof BerthError && e.kind === 'runtime' ? startFailure(e.message) : e;
+      // the engine's message, with docker's exit codes for "not found" (127) and "cannot run" (126), as the docker CLI reads them
+      throw e instanceof BerthError && e.kind !== 'not-found' && e.kind !== 'conflict' ? startFailure(e.message) : e;
     }
   }
   async stop(name: string, timeout?: number, signal?: string): Promise<void> {

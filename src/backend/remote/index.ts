@@ -2,6 +2,8 @@
 import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js';
 import { ApiClient } from './client.js';
 import { RemoteContainers } from './containers.js';
+import { RemoteImages } from './images.js';
+import { CredentialStore } from '../../images/registry/credentials.js';
 import { RemoteNetworks } from './networks.js';
 import { RemoteVolumes } from './volumes.js';
 import { connector, describeHost, type HostUrl } from './transport.js';
@@ -22,15 +24,18 @@ export class RemoteBackend implements Backend {
   readonly remote = true;
   readonly where: string;
   readonly containers: RemoteContainers;
+  readonly images: RemoteImages;
   readonly system: RemoteSystem;
   readonly networks: RemoteNetworks;
   readonly volumes: RemoteVolumes;
   private readonly api: ApiClient;
 
-  constructor(host: HostUrl, opts: { identity?: string } = {}) {
+  /** `dockerConfig`: the client's docker config directory, whose registry credentials pulls and pushes send along */
+  constructor(host: HostUrl, opts: { identity?: string; dockerConfig?: string } = {}) {
     this.where = describeHost(host);
-    const api = (this.api = new ApiClient(connector(host, opts), this.where));
+    const api = (this.api = new ApiClient(connector(host, opts), this.where, opts.dockerConfig ? new CredentialStore(opts.dockerConfig) : undefined));
     this.containers = new RemoteContainers(api);
+    this.images = new RemoteImages(api);
     this.system = new RemoteSystem(api);
     this.networks = new RemoteNetworks(api);
     this.volumes = new RemoteVolumes(api);

@@ -1,10 +1,12 @@
 // Where a remote engine lives (`-H`, BERTH_HOST, DOCKER_HOST's forms) and how to reach it:
-// a unix socket, loopback TCP, or a unix socket on another machine through `ssh -W`, which
-// forwards stdio to a remote socket, so the far side needs only sshd and the service.
-import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { Duplex } from 'node:stream';
-import { invalid } from '../../errors.js';
+// a unix socket, TCP, or a unix socket on another machine through an ssh tunnel.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { BerthError, invalid } from '../../errors.js';
 
 export type HostUrl =
   | { kind: 'unix'; path: string }
@@ -53,36 +55,84 @@ export function describeHost(h: HostUrl): string {
   return `ssh://${h.user ? `${h.user}@` : ''}${h.host}${h.port ? `:${h.port}` : ''}${h.path}`;
 }
 
-/** The ssh client's argv for one stdio tunnel to the remote socket (no shell anywhere). */
-export function sshArgv(h: Extract<HostUrl, { kind: 'ssh' }>, identity?: string): string[] {
+/** The ssh client's argv for a tunnel from a local socket to the remote one (no shell anywhere). */
+export function sshArgv(h: Extract<HostUrl, { kind: 'ssh' }>, local: string, identity?: string): string[] {
   return [
     '-o', 'BatchMode=yes',
+    '-o', 'ExitOnForwardFailure=yes',
+    '-N',
+    '-L', `${local}:${h.path}`,
     ...(h.port ? ['-p', String(h.port)] : []),
     ...(identity ? ['-i', identity] : []),
-    '-W', h.path,
     '--', h.user ? `${h.user}@${h.host}` : h.host,
   ];
 }
 
-/** A function that opens one new connection to the engine. */
-export type Connector = () => Duplex;
+/** Opens connections to the engine; close() ends whatever the transport itself keeps (an ssh tunnel). */
+export interface Connector {
+  connect(): Promise<Duplex>;
+  close(): void;
+}
 
 export function connector(h: HostUrl, opts: { identity?: string } = {}): Connector {
-  if (h.kind === 'unix') return () => connect(h.path);
-  if (h.kind === 'tcp') return () => connect(h.port, h.host);
-  const argv = sshArgv(h, opts.identity);
-  return () => {
-    const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
-    child.on('error', (e) => duplex.destroy(new Error(`ssh: ${e.message}`)));
-    child.on('exit', (code) => {
-      if (code) duplex.destroy(new Error(`ssh to ${describeHost(h)} failed (exit ${code})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+  if (h.kind === 'unix') return { connect: () => connected(() => connect(h.path)), close() {} };
+  if (h.kind === 'tcp') return { connect: () => connected(() => connect(h.port, h.host)), close() {} };
+  return new SshTunnel(h, opts.identity);
+}
+
+function connected(open: () => Socket): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const s = open();
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
     });
-    duplex.on('close', () => {
-      if (child.exitCode === null) child.kill();
-    });
-    return duplex;
-  };
+    s.once('error', reject);
+  });
+}
+
+/**
+ * One ssh process per berth command forwards a private local socket to the remote one
+ * (`ssh -N -L local:remote`); every request of the command connects through it. The far side
+ * needs only sshd and the engine's socket.
+ */
+class SshTunnel implements Connector {
+  private ready?: Promise<string>;
+  private child?: ChildProcess;
+  private dir?: string;
+
+  constructor(private readonly h: Extract<HostUrl, { kind: 'ssh' }>, private readonly identity?: string) {}
+
+  connect(): Promise<Duplex> {
+    return this.open().then((local) => connected(() => connect(local)));
+  }
+
+  private open(): Promise<string> {
+    return (this.ready ??= new Promise<string>((resolve, reject) => {
+      this.dir = mkdtempSync(join(tmpdir(), 'berth-ssh-'));
+      const local = join(this.dir, 'engine.sock');
+      const child = (this.child = spawn('ssh', sshArgv(this.h, local, this.identity), { stdio: ['ignore', 'ignore', 'pipe'] }));
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+      const fail = (why: string) => {
+        clearInterval(poll);
+        reject(new BerthError('unavailable', `ssh to ${describeHost(this.h)} failed (${why})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+      };
+      child.on('error', (e) => fail(e.message));
+      child.on('exit', (code, signal) => fail(`exit ${code ?? signal}`));
+      const poll = setInterval(() => {
+        if (!existsSync(local)) return;
+        clearInterval(poll);
+        resolve(local);
+      }, 10);
+      process.once('exit', () => this.close());
+    }));
+  }
+
+  close(): void {
+    this.child?.kill();
+    this.child = undefined;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
 }

@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from '../command.js';
 import { BuildProgress, type ProgressMode } from '../../build/progress.js';
-import { BuildService, type BuildRequest } from '../../engine/builds.js';
-import { BuildError } from '../../build/builder.js';
+import { BuildFailure, type BuildOptions } from '../../backend/images.js';
 import { invalid } from '../../errors.js';
 import { parsePlatform } from '../../images/manifest.js';
 
@@ -73,14 +72,15 @@ export const command: Command = {
     const quiet = flags.quiet as boolean;
     const requested = flags.progress as string;
     if (!['auto', 'plain', 'tty', 'quiet', 'rawjson'].includes(requested)) throw invalid(`invalid --progress "${requested}": use auto, plain, tty or quiet`);
-    const mode: ProgressMode = quiet || requested === 'quiet' ? 'quiet' : requested === 'plain' || requested === 'rawjson' ? 'plain' : requested === 'tty' || process.stderr.isTTY ? 'tty' : 'plain';
+    // a remote engine sends its progress as plain text: there is no terminal view of it to draw
+    const mode: ProgressMode = quiet || requested === 'quiet' ? 'quiet' : requested === 'plain' || requested === 'rawjson' || cli.backend.remote ? 'plain' : requested === 'tty' || process.stderr.isTTY ? 'tty' : 'plain';
     const progress = new BuildProgress(mode, (s) => cli.err(s));
     const file = flags.file as string | undefined;
     if (file === '-' && path === '-') throw invalid('invalid argument: can\'t use stdin for both build context and dockerfile');
     if (/^(https?|git):\/\/|^git@/.test(path)) throw invalid(`unable to prepare context: remote contexts (${path}) are not supported by berth yet; clone or download it first`);
 
-    let context: BuildRequest['context'];
-    let dockerfile: BuildRequest['dockerfile'] = file === undefined ? undefined : file === '-' ? { text: (await readAll(process.stdin)).toString('utf8') } : { path: file };
+    let context: BuildOptions['context'];
+    let dockerfile: BuildOptions['dockerfile'] = file === undefined ? undefined : file === '-' ? { text: (await readAll(process.stdin)).toString('utf8') } : { path: file };
     if (path === '-') {
       const input = await readAll(process.stdin);
       if (isArchive(input)) context = { tar: Readable.from([input]) };
@@ -92,9 +92,10 @@ export const command: Command = {
     if (dockerfile === undefined && 'dir' in context) dockerfile = { path: `${path.replace(/\/+$/, '')}/Dockerfile` };
 
     const platform = flags.platform as string | undefined;
+    if (platform) parsePlatform(platform); // refused here, before the context is read
     const labels = Object.fromEntries(keyValues(flags.label as string[], '--label'));
     try {
-      const res = await new BuildService(cli.engine).build({
+      const id = await cli.backend.images.build({
         context,
         dockerfile,
         tags: flags.tag as string[],
@@ -105,16 +106,16 @@ export const command: Command = {
         labels,
         secrets: secrets(flags.secret as string[]),
         network: flags.network as string,
-        platform: platform ? parsePlatform(platform) : undefined,
-        onEvent: (e) => progress.on(e),
-      });
+        platform,
+        quiet: mode === 'quiet',
+      }, { event: (e) => progress.on(e), text: (s) => mode !== 'quiet' && cli.err(s) });
       progress.finish(true);
-      if (flags.iidfile) writeFileSync(flags.iidfile as string, res.id);
-      if (quiet) cli.out(`${res.id}\n`);
+      if (flags.iidfile) writeFileSync(flags.iidfile as string, id);
+      if (quiet) cli.out(`${id}\n`);
     } catch (e) {
       progress.finish(false);
-      if (e instanceof BuildError) {
-        cli.err(`${e.report()}\n`);
+      if (e instanceof BuildFailure) {
+        cli.err(`${e.report}\n`);
         return 1;
       }
       throw e;

@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ContainerFiles } from '../../engine/container-files.js';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
@@ -13,7 +12,7 @@ export const command: Command = {
     { name: 'pause', short: 'p', type: 'bool', default: true, help: 'Pause container during commit' },
   ],
   async run(cli, flags, [name, reference]) {
-    const id = await new ContainerFiles(cli.engine).commit(name, {
+    const id = await cli.backend.images.commit(name, {
       reference,
       changes: flags.change as string[],
       message: flags.message as string | undefined,

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { formatFlag } from '../command.js';
-import { ImageService } from '../../engine/images.js';
 import { formatList } from '../format.js';
 import { humanSize, timeAgo } from '../../util/units.js';
 import { goTime } from '../../util/time.js';
@@ -20,17 +19,18 @@ export const command: Command = {
     const human = flags.human as boolean;
     const noTrunc = flags['no-trunc'] as boolean;
     const now = Date.now();
-    const rows = new ImageService(cli.engine).history(name).map((h) => {
-      let createdBy = h.createdBy.replace(/\t/g, ' ');
+    const rows = (await cli.backend.images.history(name)).map((h) => {
+      let createdBy = h.CreatedBy.replace(/\t/g, ' ');
       if (!noTrunc && createdBy.length > 45) createdBy = createdBy.slice(0, 44) + '…';
+      const created = h.Created * 1000;
       return {
-        ID: noTrunc || h.id === '<missing>' ? h.id : h.id.slice(7, 19),
-        CreatedSince: human ? (h.created ? timeAgo(h.created, now) : 'N/A') : h.created ? new Date(h.created).toISOString().replace(/\.\d+Z$/, 'Z') : 'N/A',
-        CreatedAt: h.created ? goTime(h.created) : 'N/A',
+        ID: noTrunc || h.Id === '<missing>' ? h.Id : h.Id.replace(/^sha256:/, '').slice(0, 12),
+        CreatedSince: human ? (created ? timeAgo(created, now) : 'N/A') : created ? new Date(created).toISOString().replace(/\.\d+Z$/, 'Z') : 'N/A',
+        CreatedAt: created ? goTime(created) : 'N/A',
         CreatedBy: createdBy,
-        Size: human ? humanSize(h.size) : String(h.size),
-        Comment: h.comment,
-        Tags: h.tags.join(', '),
+        Size: human ? humanSize(h.Size) : String(h.Size),
+        Comment: h.Comment,
+        Tags: (h.Tags ?? []).join(', '),
       };
     });
     cli.out(

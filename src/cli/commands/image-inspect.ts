@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
 import { inspectEach } from '../each.js';
-import { ImageService } from '../../engine/images.js';
 
 export const command: Command = {
   usage: '[OPTIONS] IMAGE [IMAGE...]',
@@ -12,7 +11,6 @@ export const command: Command = {
     { name: 'size', short: 's', type: 'bool', help: 'Display total file sizes' },
   ],
   async run(cli, flags, names) {
-    const svc = new ImageService(cli.engine);
-    return inspectEach(cli, flags.format as string | undefined, names, (n) => svc.inspectJson(svc.inspect(n)));
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => cli.backend.images.inspect(n));
   },
 };

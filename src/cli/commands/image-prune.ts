@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ImageService } from '../../engine/images.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../../util/units.js';
 
@@ -18,13 +17,12 @@ export const command: Command = {
       const warning = all ? 'WARNING! This will remove all images without at least one container associated to them.' : 'WARNING! This will remove all dangling images.';
       if (!(await confirm(warning, cli.out))) return 0;
     }
-    const res = new ImageService(cli.engine).prune({ all, filters: flags.filter as string[] });
-    if (res.untagged.length || res.deleted.length) {
+    const res = await cli.backend.images.prune({ all, filters: flags.filter as string[] });
+    if (res.ImagesDeleted?.length) {
       cli.out('Deleted Images:\n');
-      for (const u of res.untagged) cli.out(`untagged: ${u}\n`);
-      for (const d of res.deleted) cli.out(`deleted: ${d}\n`);
+      for (const item of res.ImagesDeleted) cli.out(item.Untagged ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
       cli.out('\n');
     }
-    cli.out(`Total reclaimed space: ${humanSize(res.reclaimed)}\n`);
+    cli.out(`Total reclaimed space: ${humanSize(res.SpaceReclaimed)}\n`);
   },
 };

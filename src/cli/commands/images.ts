@@ -1,7 +1,5 @@
 import type { Command } from '../command.js';
 import { filterFlag, formatFlag } from '../command.js';
-import { ImageService } from '../../engine/images.js';
-import { familiarName, splitTagged } from '../../images/reference.js';
 import { formatList } from '../format.js';
 import { humanSize, timeAgo } from '../../util/units.js';
 import { goTime } from '../../util/time.js';
@@ -22,30 +20,34 @@ export const command: Command = {
   async run(cli, flags, args) {
     const filters = [...(flags.filter as string[])];
     if (args[0]) filters.push(`reference=${args[0]}`);
-    const images = new ImageService(cli.engine).list({ filters, all: flags.all as boolean });
+    const images = await cli.backend.images.list({ filters, all: flags.all as boolean });
     const noTrunc = flags['no-trunc'] as boolean;
     const now = Date.now();
     const rows: Array<Record<string, string>> = [];
     for (const img of images) {
-      const id = noTrunc ? img.id : img.id.slice(7, 19);
+      const created = img.Created * 1000;
+      const shared = img.SharedSize ?? -1;
       const base = {
-        Containers: 'N/A',
-        CreatedAt: goTime(img.created),
-        CreatedSince: timeAgo(img.created, now),
-        ID: id,
-        SharedSize: 'N/A',
-        Size: humanSize(img.size),
-        UniqueSize: 'N/A',
-        VirtualSize: humanSize(img.size),
+        Containers: img.Containers >= 0 ? String(img.Containers) : 'N/A',
+        CreatedAt: goTime(created),
+        CreatedSince: timeAgo(created, now),
+        ID: noTrunc ? img.Id : img.Id.replace(/^sha256:/, '').slice(0, 12),
+        SharedSize: shared >= 0 ? humanSize(shared) : 'N/A',
+        Size: humanSize(img.Size),
+        UniqueSize: shared >= 0 ? humanSize(img.Size - shared) : 'N/A',
+        VirtualSize: humanSize(img.VirtualSize ?? img.Size),
       };
-      const digestOf = (repo: string) => img.record.digests.find((d) => d.repo === repo)?.digest ?? '<none>';
-      if (img.repoTags.length) {
-        for (const t of img.repoTags) {
-          const { repo, tag } = splitTagged(t);
-          rows.push({ ...base, Digest: digestOf(repo), Repository: familiarName(repo), Tag: tag });
+      // familiar `name@digest`, split at the @ (an engine may say "<none>@<none>")
+      const digests = (img.RepoDigests ?? []).map((d) => ({ repo: d.slice(0, d.lastIndexOf('@')), digest: d.slice(d.lastIndexOf('@') + 1) }));
+      const tags = img.RepoTags ?? [];
+      if (tags.length) {
+        for (const t of tags) {
+          const i = t.lastIndexOf(':');
+          const repo = t.slice(0, i);
+          rows.push({ ...base, Digest: digests.find((d) => d.repo === repo)?.digest ?? '<none>', Repository: repo, Tag: t.slice(i + 1) });
         }
-      } else if (img.record.digests.length) {
-        for (const d of img.record.digests) rows.push({ ...base, Digest: d.digest, Repository: familiarName(d.repo), Tag: '<none>' });
+      } else if (digests.length) {
+        for (const d of digests) rows.push({ ...base, Digest: d.digest, Repository: d.repo, Tag: '<none>' });
       } else {
         rows.push({ ...base, Digest: '<none>', Repository: '<none>', Tag: '<none>' });
       }

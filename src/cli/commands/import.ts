@@ -1,8 +1,5 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from '../command.js';
-import { importImage } from '../../images/import.js';
-import { parsePlatform } from '../../images/manifest.js';
-import { invalid } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
@@ -14,14 +11,17 @@ export const command: Command = {
     { name: 'message', short: 'm', type: 'string', value: 'string', help: 'Set commit message for imported image' },
     { name: 'platform', type: 'string', value: 'string', help: 'Set platform if server is multi-platform capable' },
   ],
-  async run(cli, flags, [source, tag]) {
-    if (/^https?:\/\//.test(source)) throw invalid('importing from a URL is not supported: download the file and import it');
-    const id = await importImage(cli.engine, source === '-' ? process.stdin : createReadStream(source), {
+  async run(cli, flags, [source, reference]) {
+    if (flags.platform) (await import('../../images/manifest.js')).parsePlatform(flags.platform as string); // refused here, before anything is read
+    // As docker's CLI: a file is read here and sent as "-"; a URL is the engine's to download.
+    const url = /^https?:\/\//i.test(source);
+    const id = await cli.backend.images.import({
+      source: url ? source : '-',
+      input: url ? undefined : source === '-' ? process.stdin : createReadStream(source),
+      reference,
       changes: flags.change as string[],
       message: flags.message as string | undefined,
-      tag,
-      source,
-      platform: flags.platform ? parsePlatform(flags.platform as string) : undefined,
+      platform: flags.platform as string | undefined,
     });
     cli.out(`${id}\n`);
   },

@@ -1,6 +1,5 @@
 import type { Cli, Command } from '../command.js';
 import { inspectEach } from '../each.js';
-import { ImageService } from '../../engine/images.js';
 import { BerthError, invalid, notFound } from '../../errors.js';
 
 export const command: Command = {
@@ -27,10 +26,11 @@ async function inspectOne(cli: Cli, name: string, type: string | undefined, size
       if (type === 'container' || !(e instanceof BerthError && e.kind === 'not-found')) throw e;
     }
   }
-  const images = new ImageService(cli.engine);
   try {
-    return images.inspectJson(images.inspect(name));
-  } catch {
+    return await cli.backend.images.inspect(name);
+  } catch (e) {
+    // what is neither (a name that is no reference at all included) is "no such object"; an engine out of reach is its own error
+    if (e instanceof BerthError && e.kind === 'unavailable') throw e;
     throw notFound(`No such object: ${name}`);
   }
 }

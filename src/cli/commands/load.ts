@@ -1,7 +1,5 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from '../command.js';
-import { loadImages } from '../../images/archive.js';
-import { familiarName, splitTagged } from '../../images/reference.js';
 import { invalid } from '../../errors.js';
 
 export const command: Command = {
@@ -16,10 +14,6 @@ export const command: Command = {
   async run(cli, flags) {
     const input = flags.input as string | undefined;
     if (!input && process.stdin.isTTY) throw invalid('requested load from stdin, but stdin is empty');
-    const loaded = await loadImages(cli.engine, input ? createReadStream(input) : process.stdin);
-    for (const img of loaded) {
-      if (img.tags.length) for (const t of img.tags) cli.out(`Loaded image: ${familiarName(splitTagged(t).repo)}:${splitTagged(t).tag}\n`);
-      else cli.out(`Loaded image ID: ${img.id}\n`);
-    }
+    cli.out(await cli.backend.images.load(input ? createReadStream(input) : process.stdin));
   },
 };

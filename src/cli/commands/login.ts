@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { readAllStdin } from '../prompt.js';
 import { invalid } from '../../errors.js';
 import { login } from '../../engine/auth.js';
+import { CredentialStore } from '../../images/registry/credentials.js';
 
 export const command: Command = {
   usage: '[OPTIONS] [SERVER]',
@@ -23,7 +24,8 @@ export const command: Command = {
       cli.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
     }
     if (!username || !password) throw invalid('Username and password are required (use -u and --password-stdin; interactive prompts are not supported yet)');
-    await login(cli.engine, server, { username, password });
+    // the client's own store and its own way to the registry: no engine takes part (with -H neither)
+    await login(cli.config, new CredentialStore(cli.config.dockerConfigDir), server, { username, password });
     cli.out('Login Succeeded\n');
   },
 };

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { logout } from '../../engine/auth.js';
+import { CredentialStore } from '../../images/registry/credentials.js';
 
 export const command: Command = {
   usage: '[SERVER]',
@@ -7,7 +8,7 @@ export const command: Command = {
   args: [0, 1],
   flags: [],
   async run(cli, _flags, [server]) {
-    const { domain, removed } = await logout(cli.engine, server);
+    const { domain, removed } = await logout(new CredentialStore(cli.config.dockerConfigDir), server);
     cli.out(removed ? `Removing login credentials for ${domain}\n` : `Not logged in to ${domain}\n`);
   },
 };

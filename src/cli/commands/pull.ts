@@ -1,8 +1,5 @@
 import type { Command } from '../command.js';
-import { pullImage } from '../../images/pull.js';
-import { familiarReference, parseReference } from '../../images/reference.js';
-import { parsePlatform } from '../../images/manifest.js';
-import { listTags } from '../../images/registry/client.js';
+import { formatReference, parseReference, repositoryName } from '../../images/reference.js';
 import { progressRenderer } from '../progress.js';
 import { invalid } from '../../errors.js';
 
@@ -18,23 +15,13 @@ export const command: Command = {
   ],
   async run(cli, flags, [name]) {
     const quiet = flags.quiet as boolean;
-    const platform = flags.platform ? parsePlatform(flags.platform as string) : undefined;
-    const onProgress = progressRenderer(cli.out, { tty: cli.stdoutIsTTY, quiet });
-    const ref = parseReference(name, { defaultTag: !flags['all-tags'] });
-    let refs = [ref];
-    if (flags['all-tags']) {
-      if (ref.tag || ref.digest) throw invalid('tag can\'t be used with --all-tags/-a');
-      const tags = await listTags(await cli.engine.repository(ref));
-      refs = tags.map((tag) => ({ ...ref, tag }));
-    }
-    for (const r of refs) {
-      const res = await pullImage(cli.engine, r, { platform, onProgress });
-      if (!quiet) {
-        cli.out(`Digest: ${res.digest}\n`);
-        cli.out(res.downloaded ? `Status: Downloaded newer image for ${familiarReference(r)}\n` : `Status: Image is up to date for ${familiarReference(r)}\n`);
-      }
-      if (!flags['all-tags']) cli.out(`${res.reference}\n`);
-    }
-    if (flags['all-tags'] && !quiet) cli.out(`${ref.domain}/${ref.path}\n`);
+    const allTags = flags['all-tags'] as boolean;
+    const ref = parseReference(name, { defaultTag: !allTags });
+    if (allTags && (ref.tag || ref.digest)) throw invalid('tag can\'t be used with --all-tags/-a');
+    if (flags.platform) (await import('../../images/manifest.js')).parsePlatform(flags.platform as string); // refused here, before anything is asked
+    // the progress, then docker's "Digest:" and "Status:" lines, as the engine reports them
+    await cli.backend.images.pull(formatReference(ref), { allTags, platform: flags.platform as string | undefined }, progressRenderer(cli.out, { tty: cli.stdoutIsTTY, quiet }));
+    if (!allTags) cli.out(`${formatReference(ref)}\n`);
+    else if (!quiet) cli.out(`${repositoryName(ref)}\n`);
   },
 };

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
-import { pushImage } from '../../images/push.js';
+import { formatReference, parseReference } from '../../images/reference.js';
 import { progressRenderer } from '../progress.js';
+import { invalid } from '../../errors.js';
 
 export const command: Command = {
   usage: '[OPTIONS] NAME[:TAG]',
@@ -13,7 +14,10 @@ export const command: Command = {
   ],
   async run(cli, flags, [name]) {
     const quiet = flags.quiet as boolean;
-    const results = await pushImage(cli.engine, name, progressRenderer(cli.out, { tty: cli.stdoutIsTTY, quiet }), { allTags: flags['all-tags'] as boolean });
-    if (quiet) for (const r of results) cli.out(`${r.reference}\n`);
+    const allTags = flags['all-tags'] as boolean;
+    const ref = parseReference(name, { defaultTag: !allTags });
+    if (allTags && ref.tag) throw invalid('tag can\'t be used with --all-tags/-a');
+    const pushed = await cli.backend.images.push(name, { allTags }, progressRenderer(cli.out, { tty: cli.stdoutIsTTY, quiet }));
+    if (quiet) for (const p of pushed) cli.out(`${formatReference({ ...ref, tag: p.Tag })}\n`);
   },
 };

@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ImageService } from '../../engine/images.js';
 import { errorMessage } from '../../errors.js';
 
 export const command: Command = {
@@ -12,13 +11,13 @@ export const command: Command = {
     { name: 'no-prune', type: 'bool', help: 'Do not delete untagged parents' },
   ],
   async run(cli, flags, names) {
-    const svc = new ImageService(cli.engine);
     let failed = false;
     for (const n of names) {
       try {
-        const res = svc.remove(n, { force: flags.force as boolean });
-        for (const u of res.untagged) cli.out(`Untagged: ${u}\n`);
-        for (const d of res.deleted) cli.out(`Deleted: ${d}\n`);
+        for (const item of await cli.backend.images.remove(n, { force: flags.force as boolean, noPrune: flags['no-prune'] as boolean })) {
+          if (item.Untagged) cli.out(`Untagged: ${item.Untagged}\n`);
+          else if (item.Deleted) cli.out(`Deleted: ${item.Deleted}\n`);
+        }
       } catch (e) {
         failed = true;
         cli.err(`Error: ${errorMessage(e)}\n`);

@@ -1,6 +1,6 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { saveImages, type ArchiveFormat } from '../../images/archive.js';
+import type { ArchiveFormat } from '../../backend/images.js';
 import { invalid } from '../../errors.js';
 
 export const command: Command = {
@@ -18,12 +18,12 @@ export const command: Command = {
     const output = flags.output as string | undefined;
     if (!output) {
       if (process.stdout.isTTY) throw invalid('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-      await saveImages(cli.engine, names, format, process.stdout);
+      await cli.backend.images.save(names, format, process.stdout);
       return;
     }
     const tmp = `${output}.berth-${process.pid}.tmp`;
     try {
-      await saveImages(cli.engine, names, format, createWriteStream(tmp, { mode: 0o600 }));
+      await cli.backend.images.save(names, format, createWriteStream(tmp, { mode: 0o600 }));
       renameSync(tmp, output);
     } catch (e) {
       rmSync(tmp, { force: true });

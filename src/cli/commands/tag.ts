@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { ImageService } from '../../engine/images.js';
 
 export const command: Command = {
   usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
@@ -8,6 +7,6 @@ export const command: Command = {
   args: [2, 2],
   flags: [],
   async run(cli, _flags, [source, target]) {
-    new ImageService(cli.engine).tag(source, target);
+    await cli.backend.images.tag(source, target);
   },
 };

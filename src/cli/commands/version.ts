@@ -23,7 +23,7 @@ export const command: Command = {
     const c = info.Client;
     const s = info.Server;
     const server = [
-      `Server: ${backend.remote ? `${String((s.Platform as { Name?: string } | undefined)?.Name ?? 'Docker Engine')} at ${backend.where}` : 'berth (daemonless: this process is the engine)'}`,
+      `Server: ${backend.remote ? `${String((s.Platform as { Name?: string } | undefined)?.Name || 'Docker Engine')} at ${backend.where}` : 'berth (daemonless: this process is the engine)'}`,
       ' Engine:',
       `  Version:          ${s.Version}`,
       `  API version:      ${s.ApiVersion}${s.MinAPIVersion ? ` (minimum version ${String(s.MinAPIVersion)})` : ''}`,

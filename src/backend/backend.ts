@@ -3,7 +3,12 @@
 // berth service or dockerd over the Docker Engine API. Podman splits its CLI the same way
 // (ABI and tunnel). The shapes are the Engine API's, since a remote dockerd speaks nothing
 // else; a command is written once against this and runs unchanged either way.
+import type { Readable } from 'node:stream';
 import type { CreateRequest } from '../engine/containers.js';
+import type { ContainerStats } from '../engine/stats.js';
+import type { HostConfig } from '../containers/model.js';
+import type { NetworkBackend } from './networks.js';
+import type { VolumeBackend } from './volumes.js';
 import type { ProgressSink } from '../images/progress.js';
 import type { ImageBackend } from './images.js';
 
@@ -94,6 +99,43 @@ export interface ExecOptions {
 /** What a pull on the way to create reports: the reference (and whether it was missing, or --pull always), then progress. */
 export type PullFeedback = (ref: string, missing: boolean) => ProgressSink;
 
+/** GET /containers/{id}/changes, one entry: Kind 0 changed, 1 added, 2 deleted. */
+export interface FileChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+
+/** The top entry of a tar copied out of or into a container: its name, and whether it is a directory. */
+export interface CopiedEntry {
+  name: string;
+  isDir: boolean;
+}
+
+export type { ContainerStats };
+
+/** POST /containers/{id}/update's body: the limits and the restart policy, those given. */
+export type ContainerUpdate = Partial<Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'CpusetCpus' | 'PidsLimit' | 'RestartPolicy'>>;
+
+export interface EventOptions {
+  /** docker's timestamps: RFC 3339, Unix seconds, or a duration before now */
+  since?: string;
+  until?: string;
+  /** docker's --filter key=value, as given */
+  filters?: string[];
+}
+
+/** One of GET /events' messages. */
+export interface SystemEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: string;
+  time: number;
+  timeNano: number;
+  /** timeNano exactly (a JSON number keeps only about 16 digits of it) */
+  ns: bigint;
+}
+
 export interface ContainerBackend {
   list(o: ContainerListOptions): Promise<ContainerSummary[]>;
   inspect(name: string, o?: { size?: boolean }): Promise<ContainerInspect>;
@@ -114,6 +156,20 @@ export interface ContainerBackend {
   top(name: string, psArgs: string[]): Promise<{ Titles: string[]; Processes: string[][] }>;
   /** runs the command with this process's terminal and stdio; its exit code */
   exec(name: string, o: ExecOptions): Promise<number>;
+  diff(name: string): Promise<FileChange[]>;
+  /** the container's filesystem as a tar, handed to `sink` (done when it settles) */
+  export(name: string, sink: (tar: Readable) => Promise<void>): Promise<void>;
+  /** `cp CONTAINER:PATH ...`: the path as a tar, handed to `sink` with its top entry */
+  copyFrom(name: string, path: string, o: { followLink: boolean }, sink: (tar: Readable, top: CopiedEntry) => Promise<void>): Promise<void>;
+  /** `cp ... CONTAINER:PATH`: a tar of one top entry unpacked at the path, by docker cp's naming rules (containers/copy.ts) */
+  copyTo(name: string, path: string, source: CopiedEntry & { tar: Readable }, o: { owners: boolean; contentsOnly: boolean }): Promise<void>;
+  /** docker's samples: one (without `stream`), or one a second until the container stops */
+  stats(name: string, o: { stream: boolean }): AsyncIterable<ContainerStats>;
+  update(name: string, u: ContainerUpdate): Promise<void>;
+  /** removes stopped containers: the ids removed */
+  prune(filters?: string[]): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
+  /** the engine's events, oldest first, until `until` (without it, for as long as this process runs) */
+  events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void>;
 }
 
 export interface VersionReport extends Json {
@@ -138,6 +194,8 @@ export interface Backend {
   readonly containers: ContainerBackend;
   readonly images: ImageBackend;
   readonly system: SystemBackend;
+  readonly networks: NetworkBackend;
+  readonly volumes: VolumeBackend;
   /** ends what is still open (a remote call that no longer matters) */
   close(): void;
 }

@@ -136,12 +136,49 @@ export async function unpackInto(input: Readable, dest: string, opts: { rename?:
 
 /** docker cp's naming rules: where the copy of `srcName` lands under a destination path. */
 export function copyDestination(destPath: string, srcName: string, srcIsDir: boolean, destExistsAsDir: boolean, destExists: boolean, contentsOnly: boolean): { dir: string; rename?: string } {
+  const where = copyRule(destPath, srcName, srcIsDir, destExistsAsDir, destExists, contentsOnly);
+  if (where.dir !== destPath && !existsSync(where.dir)) throw notFound(`no such directory: ${where.dir}`);
+  return where;
+}
+
+/**
+ * The rules alone, for a destination known only by what a stat of it said (a remote
+ * container's path): the directory to unpack into and the name the top entry takes there.
+ */
+export function copyRule(destPath: string, srcName: string, srcIsDir: boolean, destExistsAsDir: boolean, destExists: boolean, contentsOnly: boolean): { dir: string; rename?: string } {
   if (destExistsAsDir) return contentsOnly ? { dir: destPath, rename: '.' } : { dir: destPath };
   if (destExists && srcIsDir) throw invalid(`cannot copy a directory onto the file ${destPath}`);
   if (destPath.endsWith('/') && !destExists) {
     if (!srcIsDir) throw notFound(`destination directory ${destPath} does not exist`);
   }
-  const parent = dirname(destPath);
-  if (!existsSync(parent)) throw notFound(`no such directory: ${parent}`);
-  return { dir: parent, rename: basename(destPath) || srcName };
+  return { dir: dirname(destPath), rename: basename(destPath) || srcName };
+}
+
+/** A tar whose entries' first path component is `name` instead (cp into a new name, as unpackInto's rename). */
+export function renameTop(input: Readable, name: string): Readable {
+  return retar(input, (parts) => {
+    if (parts.length) parts[0] = name;
+    return parts.join('/') || name;
+  });
+}
+
+/** A tar of a directory's contents (entries `./x`, as dockerd sends `DIR/.`) as a tar of the directory, named `name`. */
+export function underTop(input: Readable, name: string): Readable {
+  return retar(input, (parts) => [name, ...parts].join('/'));
+}
+
+/** The same tar with each entry renamed (its path's components without `.` and empty ones). */
+function retar(input: Readable, rename: (parts: string[]) => string): Readable {
+  const ex = tar.extract();
+  const pack = tar.pack();
+  input.on('error', (e) => pack.destroy(e));
+  ex.on('error', (e) => pack.destroy(e));
+  ex.on('entry', (h, stream, next) => {
+    const renamed = rename(h.name.split('/').filter((p) => p !== '' && p !== '.'));
+    const entry = pack.entry({ ...h, name: h.name.endsWith('/') ? `${renamed}/` : renamed }, (e) => (e ? pack.destroy(e) : next()));
+    stream.pipe(entry as unknown as NodeJS.WritableStream);
+  });
+  ex.on('finish', () => pack.finalize());
+  input.pipe(ex as unknown as NodeJS.WritableStream);
+  return pack as unknown as Readable;
 }

@@ -73,6 +73,12 @@ export class ContainerFiles {
     return upperChanges(this.containers.paths(c.id).upper, (rel) => lowers.some((l) => lstatSync(`${l}/${rel}`, { throwIfNoEntry: false }) !== undefined));
   }
 
+  /** diff in docker's shape (GET /containers/{id}/changes): Kind 0 changed, 1 added, 2 deleted. */
+  async changes(idOrName: string): Promise<Array<{ Path: string; Kind: 0 | 1 | 2 }>> {
+    const kinds = { C: 0, A: 1, D: 2 } as const;
+    return (await this.diff(idOrName)).map((ch) => ({ Path: ch.path, Kind: kinds[ch.kind] }));
+  }
+
   /** The container's changes as a new image (docker commit). */
   async commit(idOrName: string, o: { reference?: string; changes: string[]; message?: string; author?: string; pause: boolean }): Promise<string> {
     const c = await this.containers.get(idOrName);

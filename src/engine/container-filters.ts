@@ -2,10 +2,16 @@
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService } from './containers.js';
 import type { ImageStore } from '../images/image-store.js';
-import { labelMatches } from '../images/filters.js';
+import { labelMatches, parseFilters, parseTimestamp } from '../images/filters.js';
 import { familiarName, parseReference, repositoryName } from '../images/reference.js';
 
 export const CONTAINER_FILTERS = ['status', 'name', 'label', 'ancestor', 'exited', 'id', 'health', 'volume', 'before', 'since', 'network', 'pod'] as const;
+
+/** `container prune`'s filters (the CLI's and the API's): until=TIMESTAMP, label=... */
+export function pruneFilters(list: string[]): { until?: number; labels: string[] } {
+  const f = parseFilters(list, ['until', 'label']);
+  return { until: f.get('until') ? parseTimestamp(f.get('until')![0]) : undefined, labels: f.get('label') ?? [] };
+}
 
 /** Whether the filters ask for stopped containers too (docker lists all then). */
 export function filtersNeedAll(f: Map<string, string[]>): boolean {

@@ -57,6 +57,21 @@ export interface Endpoint {
   IPv6Gateway?: string;
 }
 
+/** What `network create` asks for (the CLI's flags; the API's body is translated into it, api/bodies.ts). */
+export interface NetworkCreateOptions {
+  name: string;
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+  subnet6?: string;
+  gateway6?: string;
+  ipRange?: string;
+  internal?: boolean;
+  ipv6?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+}
+
 /** A dual-stack network's IPv6 side. */
 export interface Ipv6Config {
   subnet: string;
@@ -311,7 +326,7 @@ export class NetworkService {
     return { subnet: formatCidr6(s6), gateway: gw6 };
   }
 
-  async create(o: { name: string; driver?: string; subnet?: string; gateway?: string; subnet6?: string; gateway6?: string; ipRange?: string; internal?: boolean; ipv6?: boolean; labels?: Record<string, string>; options?: Record<string, string> }): Promise<NetworkRow> {
+  async create(o: NetworkCreateOptions): Promise<NetworkRow> {
     if ((o.driver ?? 'bridge') !== 'bridge') throw invalid(`network driver "${o.driver}" is not supported (bridge)`);
     if ((o.subnet6 || o.gateway6) && !o.ipv6) throw invalid('an IPv6 subnet or gateway needs --ipv6');
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw invalid(`invalid network name "${o.name}"`);

@@ -12,16 +12,15 @@ import { attachWebsocket } from '../websocket.js';
 import { containerInspect } from '../views.js';
 import { containerSummary } from '../../engine/container-view.js';
 import { ContainerService } from '../../engine/containers.js';
-import { CONTAINER_FILTERS, filterContainers, filtersNeedAll } from '../../engine/container-filters.js';
+import { CONTAINER_FILTERS, filterContainers, filtersNeedAll, pruneFilters } from '../../engine/container-filters.js';
 import { parseTail, readLogs } from '../../engine/logs.js';
 import { resizeTty } from '../../engine/attach.js';
 import { parsePs, psOutput } from '../../engine/top.js';
 import { parseFilters, parseTimestamp } from '../../images/filters.js';
 import { resolveInRoot } from '../../containers/copy.js';
 import { conflict, invalid, notFound } from '../../errors.js';
-import { hostCpuNs, type CgroupStats } from '../../platform/cgroup-stats.js';
+import { containerStats } from '../../engine/stats.js';
 import { dirSize } from '../../platform/du.js';
-import { cpus } from 'node:os';
 import type { HostConfig } from '../../containers/model.js';
 
 const svcOf = (r: ApiRequest) => new ContainerService(r.engine);
@@ -96,8 +95,7 @@ async function logs(r: ApiRequest): Promise<void> {
 }
 
 async function changes(r: ApiRequest): Promise<void> {
-  const kinds = { C: 0, A: 1, D: 2 } as const;
-  json(r, 200, (await filesOf(r).diff(r.params.id)).map((ch) => ({ Path: ch.path, Kind: kinds[ch.kind] })));
+  json(r, 200, await filesOf(r).changes(r.params.id));
 }
 
 async function exportFs(r: ApiRequest): Promise<void> {
@@ -108,58 +106,21 @@ async function exportFs(r: ApiRequest): Promise<void> {
   });
 }
 
-function statsJson(c: { id: string; name: string }, s: CgroupStats | undefined, host: number, prev: { s: CgroupStats | undefined; host: number; at: string } | undefined, at: string): Record<string, unknown> {
-  const cpu = (x: CgroupStats | undefined, h: number) => ({ cpu_usage: { total_usage: x?.cpuNs ?? 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, system_cpu_usage: h, online_cpus: cpus().length, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } });
-  return {
-    read: at,
-    preread: prev?.at ?? '0001-01-01T00:00:00Z',
-    pids_stats: { current: s?.pids ?? 0 },
-    blkio_stats: { io_service_bytes_recursive: s ? [{ major: 0, minor: 0, op: 'read', value: s.blkRead }, { major: 0, minor: 0, op: 'write', value: s.blkWrite }] : null, io_serviced_recursive: null, io_queue_recursive: null, io_service_time_recursive: null, io_wait_time_recursive: null, io_merged_recursive: null, io_time_recursive: null, sectors_recursive: null },
-    num_procs: 0,
-    storage_stats: {},
-    cpu_stats: cpu(s, host),
-    precpu_stats: prev ? cpu(prev.s, prev.host) : { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
-    memory_stats: s ? { usage: s.memUsage, limit: s.memLimit, stats: {} } : {},
-    name: `/${c.name}`,
-    id: c.id,
-  };
-}
-
 async function stats(r: ApiRequest): Promise<void> {
-  const svc = svcOf(r);
   const stream = bool(r.query, 'stream', true);
   const oneShot = bool(r.query, 'one-shot');
   if (oneShot && stream) throw invalid('cannot have stream=true and one-shot=true');
-  const sample = async () => {
-    const host = hostCpuNs();
-    const { c, stats: s } = await svc.stats(r.params.id);
-    return { c, s, host, at: new Date().toISOString() };
-  };
-  let prev = await sample();
-  if (!stream) {
-    if (!oneShot && prev.c.state.Running) {
-      await sleep(500);
-      const next = await sample();
-      return json(r, 200, statsJson(next.c, next.s, next.host, prev, next.at));
-    }
-    return json(r, 200, statsJson(prev.c, prev.s, prev.host, undefined, prev.at));
-  }
-  const out = jsonStream(r);
-  out.send(statsJson(prev.c, prev.s, prev.host, undefined, prev.at));
-  while (!out.isClosed()) {
-    await Promise.race([sleep(1000), out.closed]);
-    if (out.isClosed()) break;
-    let next;
-    try {
-      next = await sample();
-    } catch {
-      break; // removed
-    }
-    out.send(statsJson(next.c, next.s, next.host, prev, next.at));
-    prev = next;
-    if (!next.c.state.Running) break;
-  }
-  out.end();
+  const out = res(r);
+  const closed = new Promise<void>((ok) => out.on('close', ok));
+  const samples = containerStats(svcOf(r), r.params.id, { stream, oneShot }, closed);
+  // the first sample before any answer: a container that is not there is a 404
+  const first = await samples.next();
+  if (first.done) return void out.end(); // the client went away
+  if (!stream) return json(r, 200, first.value);
+  const lines = jsonStream(r);
+  lines.send(first.value);
+  for await (const s of samples) lines.send(s);
+  lines.end();
 }
 
 async function resize(r: ApiRequest): Promise<void> {
@@ -286,8 +247,7 @@ async function remove(r: ApiRequest): Promise<void> {
 }
 
 async function prune(r: ApiRequest): Promise<void> {
-  const f = parseFilters(filters(r.query), ['until', 'label']);
-  const removed = await svcOf(r).prune({ until: f.get('until') ? parseTimestamp(f.get('until')![0]) : undefined, labels: f.get('label') ?? [] });
+  const removed = await svcOf(r).prune(pruneFilters(filters(r.query)));
   json(r, 200, { ContainersDeleted: removed, SpaceReclaimed: 0 });
 }
 

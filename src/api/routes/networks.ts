@@ -4,6 +4,7 @@ import type { Router } from '../router.js';
 import { DEFAULT_NETWORK, NetworkService } from '../../engine/networks.js';
 import { ContainerService } from '../../engine/containers.js';
 import { invalid, notFound } from '../../errors.js';
+import { networkCreateOptions } from '../bodies.js';
 
 type Obj = Record<string, unknown>;
 
@@ -36,32 +37,8 @@ function inspect(r: ApiRequest): void {
   json(r, 200, svc.inspectJson(resolve(svc, id)));
 }
 
-function kv(v: unknown, name: string): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw invalid(`invalid ${name}: expected an object of strings`);
-  return v as Record<string, string>;
-}
-
 async function create(r: ApiRequest): Promise<void> {
-  const body = await readJson(r.req);
-  const name = body.Name;
-  if (typeof name !== 'string' || !name) throw invalid('network name is required');
-  const ipam = (body.IPAM ?? {}) as Obj;
-  if (typeof ipam !== 'object') throw invalid('invalid IPAM');
-  const configs = (Array.isArray(ipam.Config) ? ipam.Config : []) as Obj[];
-  if (configs.length > 1) throw invalid('only one IPAM config (one IPv4 subnet) is supported');
-  const c = configs[0] ?? {};
-  const n = await new NetworkService(r.engine).create({
-    name,
-    driver: typeof body.Driver === 'string' && body.Driver ? body.Driver : 'bridge',
-    subnet: typeof c.Subnet === 'string' && c.Subnet ? c.Subnet : undefined,
-    gateway: typeof c.Gateway === 'string' && c.Gateway ? c.Gateway : undefined,
-    ipRange: typeof c.IPRange === 'string' && c.IPRange ? c.IPRange : undefined,
-    internal: body.Internal === true,
-    ipv6: body.EnableIPv6 === true,
-    labels: kv(body.Labels, 'Labels'),
-    options: kv(body.Options, 'Options'),
-  });
+  const n = await new NetworkService(r.engine).create(networkCreateOptions(await readJson(r.req)));
   json(r, 201, { Id: n.id, Warning: '' });
 }
 

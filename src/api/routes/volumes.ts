@@ -2,24 +2,15 @@
 import { bool, filters, json, noContent, readJson, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { VolumeService } from '../../engine/volumes.js';
-import { invalid } from '../../errors.js';
+import { volumeCreateOptions } from '../bodies.js';
 import { volumeView } from '../views.js';
-
-function kv(v: unknown, name: string): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw invalid(`invalid ${name}: expected an object of strings`);
-  return v as Record<string, string>;
-}
 
 function list(r: ApiRequest): void {
   json(r, 200, { Volumes: new VolumeService(r.engine).list(filters(r.query)).map((v) => volumeView(v)), Warnings: [] });
 }
 
 async function create(r: ApiRequest): Promise<void> {
-  const body = await readJson(r.req, {} as Record<string, unknown>);
-  if (body.Name !== undefined && typeof body.Name !== 'string') throw invalid('invalid Name: expected a string');
-  const v = new VolumeService(r.engine).create({ name: (body.Name as string) || undefined, driver: typeof body.Driver === 'string' && body.Driver ? body.Driver : 'local', labels: kv(body.Labels, 'Labels'), options: kv(body.DriverOpts, 'DriverOpts') });
-  json(r, 201, volumeView(v));
+  json(r, 201, volumeView(new VolumeService(r.engine).create(volumeCreateOptions(await readJson(r.req, {} as Record<string, unknown>)))));
 }
 
 function inspect(r: ApiRequest): void {

@@ -4,11 +4,15 @@
 // `runtime create` and `runtime start`, so an attach asked for before `start` is connected by
 // that start (its beforeStart hook); without stdin or a tty the output is read from the log.
 import { closeSync, openSync } from 'node:fs';
-import type { AttachOptions, AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerSummary, ExecOptions, LogOptions, OutputSink, PullFeedback, WaitCondition } from '../backend.js';
+import type { Readable } from 'node:stream';
+import type { AttachOptions, AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerStats, ContainerSummary, ContainerUpdate, CopiedEntry, EventOptions, ExecOptions, FileChange, LogOptions, OutputSink, PullFeedback, SystemEvent, WaitCondition } from '../backend.js';
 import type { EngineContext } from '../../engine/context.js';
 import { ContainerService, type CreateRequest } from '../../engine/containers.js';
 import { containerJson, containerSummary } from '../../engine/container-view.js';
-import { CONTAINER_FILTERS, filterContainers, filtersNeedAll } from '../../engine/container-filters.js';
+import { CONTAINER_FILTERS, filterContainers, filtersNeedAll, pruneFilters } from '../../engine/container-filters.js';
+import type { ContainerFiles } from '../../engine/container-files.js';
+import { containerStats } from '../../engine/stats.js';
+import { EVENT_FILTERS, readEvents } from '../../engine/events.js';
 import { AttachSocket, resizeTty, waitExit } from '../../engine/attach.js';
 import { parseTail, readLogs } from '../../engine/logs.js';
 import { parsePs, psOutput } from '../../engine/top.js';
@@ -26,9 +30,15 @@ interface PendingStart {
 export class LocalContainers implements ContainerBackend {
   private readonly svc: ContainerService;
   private readonly pending = new Map<string, PendingStart>();
+  private _files?: Promise<ContainerFiles>;
 
   constructor(private readonly ctx: EngineContext) {
     this.svc = new ContainerService(ctx);
+  }
+
+  /** cp, diff and export's engine, loaded when one of them runs (no other command pays for it) */
+  private files(): Promise<ContainerFiles> {
+    return (this._files ??= import('../../engine/container-files.js').then((m) => new m.ContainerFiles(this.ctx)));
   }
 
   private pendingFor(id: string): PendingStart {
@@ -171,5 +181,50 @@ export class LocalContainers implements ContainerBackend {
 
   exec(name: string, o: ExecOptions): Promise<number> {
     return this.svc.exec(name, o);
+  }
+
+  async diff(name: string): Promise<FileChange[]> {
+    return (await this.files()).changes(name);
+  }
+
+  async export(name: string, sink: (tar: Readable) => Promise<void>): Promise<void> {
+    return (await this.files()).export(name, sink);
+  }
+
+  async copyFrom(name: string, path: string, o: { followLink: boolean }, sink: (tar: Readable, top: CopiedEntry) => Promise<void>): Promise<void> {
+    return (await this.files()).copyFrom(name, path, o, sink);
+  }
+
+  async copyTo(name: string, path: string, source: CopiedEntry & { tar: Readable }, o: { owners: boolean; contentsOnly: boolean }): Promise<void> {
+    return (await this.files()).copyTo(name, path, source, o);
+  }
+
+  stats(name: string, o: { stream: boolean }): AsyncIterable<ContainerStats> {
+    return containerStats(this.svc, name, o);
+  }
+
+  async update(name: string, u: ContainerUpdate): Promise<void> {
+    await this.svc.update(name, u);
+  }
+
+  async prune(filters: string[] = []): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    return { ContainersDeleted: await this.svc.prune(pruneFilters(filters)), SpaceReclaimed: 0 };
+  }
+
+  /** The events every berth process records in the database, read as they come (polled). */
+  async events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void> {
+    const f = parseFilters(o.filters ?? [], EVENT_FILTERS);
+    const now = Date.now();
+    const sinceMs = o.since ? parseTimestamp(o.since, now) : now;
+    const untilMs = o.until ? parseTimestamp(o.until, now) : Infinity;
+    const sinceNs = BigInt(Math.floor(sinceMs)) * 1_000_000n;
+    let last = 0n;
+    for (;;) {
+      const got = readEvents(this.ctx.db, last, sinceNs, f);
+      last = got.last;
+      for (const { seq: _s, ...e } of got.events) if (e.timeNano / 1e6 <= untilMs) onEvent(e);
+      if (Date.now() > untilMs) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }

@@ -4,6 +4,8 @@ import type { EngineContext } from '../../engine/context.js';
 import { dockerInfo, versionReport } from '../../engine/system.js';
 import { LocalContainers } from './containers.js';
 import { LocalImages } from './images.js';
+import { LocalNetworks } from './networks.js';
+import { LocalVolumes } from './volumes.js';
 
 class LocalSystem implements SystemBackend {
   constructor(private readonly ctx: EngineContext) {}
@@ -21,6 +23,8 @@ export class LocalBackend implements Backend {
   private _containers?: LocalContainers;
   private _images?: LocalImages;
   private _system?: LocalSystem;
+  private _networks?: LocalNetworks;
+  private _volumes?: LocalVolumes;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -33,6 +37,12 @@ export class LocalBackend implements Backend {
   }
   get system(): LocalSystem {
     return (this._system ??= new LocalSystem(this.ctx));
+  }
+  get networks(): LocalNetworks {
+    return (this._networks ??= new LocalNetworks(this.ctx));
+  }
+  get volumes(): LocalVolumes {
+    return (this._volumes ??= new LocalVolumes(this.ctx));
   }
 
   /** the engine's handles are closed by whoever opened them */

@@ -1,11 +1,14 @@
 // The container half of the remote backend: each operation as the docker CLI asks dockerd.
-import type { Duplex } from 'node:stream';
-import type { AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerSummary, ExecOptions, LogOptions, OutputSink, PullFeedback, WaitCondition } from '../backend.js';
+import { posix } from 'node:path';
+import type { Duplex, Readable } from 'node:stream';
+import type { AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerStats, ContainerSummary, ContainerUpdate, CopiedEntry, EventOptions, ExecOptions, FileChange, LogOptions, OutputSink, PullFeedback, SystemEvent, WaitCondition } from '../backend.js';
 import type { CreateRequest } from '../../engine/containers.js';
 import { startFailure } from '../../engine/containers.js';
 import { createBody } from '../../api/create.js';
 import { BerthError } from '../../errors.js';
-import { demux, type ApiClient } from './client.js';
+import { copyRule, renameTop, underTop } from '../../containers/copy.js';
+import { parseTimestamp } from '../../images/filters.js';
+import { demux, jsonMessages, type ApiClient } from './client.js';
 import { pullThrough } from './images.js';
 import { connectTerminal } from '../terminal.js';
 
@@ -42,6 +45,33 @@ function session(socket: Duplex, tty: boolean, output: OutputSink): AttachSessio
     closed,
   };
 }
+
+/** What docker's X-Docker-Container-Path-Stat says of a path in a container (mode: Go's os.FileMode bits). */
+interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+const isDir = (mode: number) => ((mode >>> 31) & 1) === 1;
+const isSymlink = (mode: number) => ((mode >>> 27) & 1) === 1;
+
+function pathStat(header: string | string[] | undefined): PathStat | undefined {
+  if (typeof header !== 'string' || !header) return undefined;
+  try {
+    return JSON.parse(Buffer.from(header, 'base64').toString()) as PathStat;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A symlink's target as a path in the container (a relative one is relative to the link's directory). */
+const linkPath = (path: string, target: string) => (target.startsWith('/') ? target : posix.join(posix.dirname(posix.normalize(`/${path}`)), target));
+
+/** docker's timestamp query values: Unix seconds (a duration or a date is resolved here, as docker's CLI does). */
+const unixTime = (v: string | undefined, now: number) => (v ? (parseTimestamp(v, now) / 1000).toFixed(3) : undefined);
 
 export class RemoteContainers implements ContainerBackend {
   constructor(private readonly api: ApiClient) {}
@@ -142,5 +172,92 @@ export class RemoteContainers implements ContainerBackend {
     if (await connectTerminal(s, { tty: o.tty, stdin: o.interactive, detachKeys: o.detachKeys, resize })) return 0;
     const r = await this.api.call<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
     return r.ExitCode ?? 0;
+  }
+  async diff(name: string): Promise<FileChange[]> {
+    return (await this.api.call<FileChange[] | null>('GET', path(name, '/changes'))) ?? [];
+  }
+
+  async export(name: string, sink: (tar: Readable) => Promise<void>): Promise<void> {
+    await sink(await this.api.stream('GET', path(name, '/export')));
+  }
+
+  /** HEAD /archive: what the path is, or undefined when the engine cannot say (docker's CLI goes on then too). */
+  private async statPath(name: string, p: string): Promise<PathStat | undefined> {
+    try {
+      const res = await this.api.stream('HEAD', path(name, '/archive'), { query: { path: p } });
+      res.resume();
+      return pathStat(res.headers['x-docker-container-path-stat']);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async copyFrom(name: string, p: string, o: { followLink: boolean }, sink: (tar: Readable, top: CopiedEntry) => Promise<void>): Promise<void> {
+    let src = p;
+    if (o.followLink) {
+      // -L: copy what a symlink points to (the engine sends the link itself otherwise)
+      const st = await this.statPath(name, p);
+      if (st && isSymlink(st.mode)) src = linkPath(p, st.linkTarget);
+    }
+    const res = await this.api.stream('GET', path(name, '/archive'), { query: { path: src } });
+    const st = pathStat(res.headers['x-docker-container-path-stat']);
+    const top = { name: st?.name ?? posix.basename(src), isDir: st ? isDir(st.mode) : false };
+    // dockerd sends DIR/. as the directory's contents under `.`: as the directory itself, as berth does
+    if (top.name === '.') {
+      top.name = posix.basename(posix.normalize(`/${src}`)) || '/';
+      return sink(underTop(res, top.name), top);
+    }
+    await sink(res, top);
+  }
+
+  async copyTo(name: string, p: string, source: CopiedEntry & { tar: Readable }, o: { owners: boolean; contentsOnly: boolean }): Promise<void> {
+    // The destination as the local copy sees it: normalised, a symlink followed; then docker
+    // cp's rules decide the directory to unpack into, which is all PUT /archive takes.
+    let dest = posix.normalize(`/${p}`).replace(/(.)\/+$/, '$1');
+    let st = await this.statPath(name, dest);
+    if (st && isSymlink(st.mode)) {
+      dest = linkPath(dest, st.linkTarget);
+      st = await this.statPath(name, dest);
+    }
+    const where = copyRule(dest, source.name, source.isDir, Boolean(st && isDir(st.mode)), Boolean(st), o.contentsOnly);
+    const tar = where.rename !== undefined && where.rename !== source.name ? renameTop(source.tar, where.rename) : source.tar;
+    await this.api.call('PUT', path(name, '/archive'), { query: { path: where.dir, copyUIDGID: o.owners || undefined, noOverwriteDirNonDir: true }, body: tar, headers: { 'Content-Type': 'application/x-tar' } });
+  }
+
+  async *stats(name: string, o: { stream: boolean }): AsyncGenerator<ContainerStats> {
+    const body = await this.api.stream('GET', path(name, '/stats'), { query: { stream: o.stream } });
+    yield* jsonMessages<ContainerStats>(body);
+  }
+
+  async update(name: string, u: ContainerUpdate): Promise<void> {
+    await this.api.call('POST', path(name, '/update'), { body: u });
+  }
+
+  async prune(filters?: string[]): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const r = await this.api.call<{ ContainersDeleted: string[] | null; SpaceReclaimed?: number }>('POST', '/containers/prune', { query: { filters: filtersQuery(filters) } });
+    return { ContainersDeleted: r.ContainersDeleted ?? [], SpaceReclaimed: r.SpaceReclaimed ?? 0 };
+  }
+
+  async events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void> {
+    const now = Date.now();
+    const body = await this.api.stream('GET', '/events', { query: { since: unixTime(o.since, now), until: unixTime(o.until, now), filters: filtersQuery(o.filters) } });
+    let buf = '';
+    const emit = (line: string) => {
+      const m = JSON.parse(line) as Partial<SystemEvent> & { status?: string; id?: string };
+      // timeNano read from the text: as a JSON number it loses its last digits
+      const exact = /"timeNano"\s*:\s*(\d+)/.exec(line);
+      const time = m.time ?? 0;
+      onEvent({ Type: m.Type ?? '', Action: m.Action ?? m.status ?? '', Actor: { ID: m.Actor?.ID ?? m.id ?? '', Attributes: m.Actor?.Attributes ?? {} }, scope: m.scope ?? 'local', time, timeNano: m.timeNano ?? time * 1e9, ns: exact ? BigInt(exact[1]) : BigInt(time) * 1_000_000_000n });
+    };
+    for await (const chunk of body) {
+      buf += (chunk as Buffer).toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) emit(line);
+      }
+    }
+    if (buf.trim()) emit(buf.trim());
   }
 }

@@ -4,6 +4,8 @@ import { ApiClient } from './client.js';
 import { RemoteContainers } from './containers.js';
 import { RemoteImages } from './images.js';
 import { CredentialStore } from '../../images/registry/credentials.js';
+import { RemoteNetworks } from './networks.js';
+import { RemoteVolumes } from './volumes.js';
 import { connector, describeHost, type HostUrl } from './transport.js';
 
 export { parseHost } from './transport.js';
@@ -24,6 +26,8 @@ export class RemoteBackend implements Backend {
   readonly containers: RemoteContainers;
   readonly images: RemoteImages;
   readonly system: RemoteSystem;
+  readonly networks: RemoteNetworks;
+  readonly volumes: RemoteVolumes;
   private readonly api: ApiClient;
 
   /** `dockerConfig`: the client's docker config directory, whose registry credentials pulls and pushes send along */
@@ -33,6 +37,8 @@ export class RemoteBackend implements Backend {
     this.containers = new RemoteContainers(api);
     this.images = new RemoteImages(api);
     this.system = new RemoteSystem(api);
+    this.networks = new RemoteNetworks(api);
+    this.volumes = new RemoteVolumes(api);
   }
 
   close(): void {

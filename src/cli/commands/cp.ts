@@ -2,7 +2,6 @@ import { lstatSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from '../command.js';
-import { ContainerFiles } from '../../engine/container-files.js';
 import { copyDestination, packPath, unpackInto } from '../../containers/copy.js';
 import { invalid, notFound } from '../../errors.js';
 
@@ -24,15 +23,15 @@ export const command: Command = {
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress progress output during copy' },
   ],
   async run(cli, flags, [src, dst]) {
-    const svc = new ContainerFiles(cli.engine);
+    const containers = cli.backend.containers;
     const [sc, sp] = splitTarget(src);
     const [dc, dp] = splitTarget(dst);
     if (sc && dc) throw invalid('copying between containers is not supported');
     if (!sc && !dc) throw invalid('must specify at least one container source');
     if (sc) {
-      if (dp === '-') return void (await svc.copyFrom(sc, sp, { followLink: flags['follow-link'] as boolean }, (tar) => pipeline(tar, process.stdout)));
+      if (dp === '-') return void (await containers.copyFrom(sc, sp, { followLink: flags['follow-link'] as boolean }, (tar) => pipeline(tar, process.stdout)));
       const dest = resolve(dp);
-      await svc.copyFrom(sc, sp, { followLink: flags['follow-link'] as boolean }, async (tar, info) => {
+      await containers.copyFrom(sc, sp, { followLink: flags['follow-link'] as boolean }, async (tar, info) => {
         const st = lstatSync(dest, { throwIfNoEntry: false });
         const where = copyDestination(dest, info.name, info.isDir, Boolean(st?.isDirectory()), Boolean(st), sp.endsWith('/.'));
         await unpackInto(tar, where.dir, { rename: where.rename, owners: flags.archive as boolean });
@@ -41,13 +40,13 @@ export const command: Command = {
     }
     if (sp === '-') {
       // A tar archive on stdin is unpacked into the destination directory as it is.
-      await svc.copyTo(dc!, dp, { tar: process.stdin, name: '.', isDir: true }, { owners: true, contentsOnly: false });
+      await containers.copyTo(dc!, dp, { tar: process.stdin, name: '.', isDir: true }, { owners: true, contentsOnly: false });
       return;
     }
     const abs = resolve(sp);
     const st = flags['follow-link'] ? statSync(abs, { throwIfNoEntry: false }) : lstatSync(abs, { throwIfNoEntry: false });
     if (!st) throw notFound(`lstat ${abs}: no such file or directory`);
     const name = basename(abs);
-    await svc.copyTo(dc!, dp, { tar: packPath(abs, name, { owners: flags.archive as boolean }), name, isDir: st.isDirectory() }, { owners: flags.archive as boolean, contentsOnly: sp.endsWith('/.') });
+    await containers.copyTo(dc!, dp, { tar: packPath(abs, name, { owners: flags.archive as boolean }), name, isDir: st.isDirectory() }, { owners: flags.archive as boolean, contentsOnly: sp.endsWith('/.') });
   },
 };

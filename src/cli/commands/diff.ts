@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
-import { ContainerFiles } from '../../engine/container-files.js';
+
+const KINDS = ['C', 'A', 'D'];
 
 export const command: Command = {
   usage: 'CONTAINER',
@@ -8,6 +9,6 @@ export const command: Command = {
   args: [1, 1],
   flags: [],
   async run(cli, _flags, [name]) {
-    for (const ch of await new ContainerFiles(cli.engine).diff(name)) cli.out(`${ch.kind} ${ch.path}\n`);
+    for (const ch of await cli.backend.containers.diff(name)) cli.out(`${KINDS[ch.Kind] ?? '?'} ${ch.Path}\n`);
   },
 };

@@ -1,7 +1,5 @@
 import type { Command } from '../command.js';
 import { formatFlag } from '../command.js';
-import { parseFilters, parseTimestamp } from '../../images/filters.js';
-import { EVENT_FILTERS, readEvents } from '../../engine/events.js';
 import { formatList } from '../format.js';
 
 /** docker's timestamp: RFC 3339 with nanoseconds. */
@@ -21,29 +19,12 @@ export const command: Command = {
     { name: 'until', type: 'string', value: 'string', help: 'Stream events until this timestamp' },
   ],
   async run(cli, flags) {
-    const f = parseFilters(flags.filter as string[], EVENT_FILTERS);
-    const now = Date.now();
-    const sinceMs = flags.since ? parseTimestamp(flags.since as string, now) : now;
-    const untilMs = flags.until ? parseTimestamp(flags.until as string, now) : Infinity;
-    const db = cli.engine.db;
-    let last = 0n;
-    const sinceNs = BigInt(Math.floor(sinceMs)) * 1_000_000n;
-    for (;;) {
-      const res = readEvents(db, last, sinceNs, f);
-      last = res.last;
-      const out = res.events
-        .filter((e) => e.timeNano / 1e6 <= untilMs)
-        .map(({ seq: _s, ns, ...e }) => {
-          const attrs = e.Actor.Attributes;
-          return { ...e, ID: e.Actor.ID, Status: e.Action, Time: nanoTime(ns), Attrs: Object.entries(attrs).map(([k, v]) => `${k}=${v}`).join(', ') };
-        });
-      if (out.length) {
-        const format = flags.format as string | undefined;
-        if (format) cli.out(formatList({ format, rows: out, defaultTable: '' }));
-        else for (const e of out) cli.out(`${e.Time} ${e.Type} ${e.Action} ${e.Actor.ID}${e.Attrs ? ` (${e.Attrs})` : ''}\n`);
-      }
-      if (Date.now() > untilMs) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const format = flags.format as string | undefined;
+    await cli.backend.containers.events({ since: flags.since as string | undefined, until: flags.until as string | undefined, filters: flags.filter as string[] }, ({ ns, ...e }) => {
+      const attrs = e.Actor.Attributes;
+      const row = { ...e, ID: e.Actor.ID, Status: e.Action, Time: nanoTime(ns), Attrs: Object.entries(attrs).map(([k, v]) => `${k}=${v}`).join(', ') };
+      if (format) cli.out(formatList({ format, rows: [row], defaultTable: '' }));
+      else cli.out(`${row.Time} ${row.Type} ${row.Action} ${row.ID}${row.Attrs ? ` (${row.Attrs})` : ''}\n`);
+    });
   },
 };

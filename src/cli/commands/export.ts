@@ -1,7 +1,6 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from '../command.js';
-import { ContainerFiles } from '../../engine/container-files.js';
 import { invalid } from '../../errors.js';
 
 export const command: Command = {
@@ -11,15 +10,15 @@ export const command: Command = {
   args: [1, 1],
   flags: [{ name: 'output', short: 'o', type: 'string', value: 'string', help: 'Write to a file, instead of STDOUT' }],
   async run(cli, flags, [name]) {
-    const svc = new ContainerFiles(cli.engine);
+    const containers = cli.backend.containers;
     const out = flags.output as string | undefined;
     if (!out) {
       if (process.stdout.isTTY) throw invalid('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-      return void (await svc.export(name, (tar) => pipeline(tar, process.stdout)));
+      return void (await containers.export(name, (tar) => pipeline(tar, process.stdout)));
     }
     const tmp = `${out}.berth-${process.pid}.tmp`;
     try {
-      await svc.export(name, (tar) => pipeline(tar, createWriteStream(tmp)));
+      await containers.export(name, (tar) => pipeline(tar, createWriteStream(tmp)));
       renameSync(tmp, out);
     } catch (e) {
       rmSync(tmp, { force: true });

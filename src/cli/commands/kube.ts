@@ -50,8 +50,8 @@ export const play: Command = {
     { name: 'quiet', short: 'q', type: 'bool', help: 'Do not show image pull progress' },
   ],
   async run(cli, flags, [source]) {
+    const svc = new KubeService(cli.engine); // refused under -H before any input is read
     const text = await readInput(source);
-    const svc = new KubeService(cli.engine);
     if (flags.down) {
       const r = await svc.down(text);
       if (r.stopped.length) cli.out(`Pods stopped:\n${r.stopped.join('\n')}\n`);

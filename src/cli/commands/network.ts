@@ -1,14 +1,11 @@
 // berth network create | ls | inspect | rm | prune | connect | disconnect
 import type { Command } from '../command.js';
-import { inspectEach } from '../each.js';
+import { forEach, inspectEach } from '../each.js';
 import { formatFlag } from '../command.js';
-import { NetworkService } from '../../engine/networks.js';
-import { ContainerService } from '../../engine/containers.js';
 import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
 import { keyValueFlags } from '../args.js';
 import { invalid } from '../../errors.js';
-import { forEach } from '../each.js';
 
 export const create: Command = {
   usage: '[OPTIONS] NETWORK',
@@ -26,11 +23,11 @@ export const create: Command = {
     { name: 'ignore', type: 'bool', help: 'Do not fail if the network already exists (print its ID)' },
   ],
   async run(cli, flags, [name]) {
+    const networks = cli.backend.networks;
     if (flags.ignore) {
-      const svc = new NetworkService(cli.engine);
-      const existing = svc.list([]).find((n) => n.name === name);
+      const existing = (await networks.list([`name=${name}`])).find((n) => n.Name === name);
       if (existing) {
-        cli.out(`${existing.id}\n`);
+        cli.out(`${existing.Id}\n`);
         return;
       }
     }
@@ -40,8 +37,8 @@ export const create: Command = {
       if (v.length > 1) throw invalid(`only one IPv${v6 ? 6 : 4} --${k} is supported`);
       return v[0];
     };
-    const n = await new NetworkService(cli.engine).create({ name, driver: flags.driver as string, subnet: one('subnet', false), gateway: one('gateway', false), subnet6: one('subnet', true), gateway6: one('gateway', true), ipRange: one('ip-range', false), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: keyValueFlags(flags.label as string[], 'label'), options: keyValueFlags(flags.opt as string[], 'option') });
-    cli.out(`${n.id}\n`);
+    const id = await networks.create({ name, driver: flags.driver as string, subnet: one('subnet', false), gateway: one('gateway', false), subnet6: one('subnet', true), gateway6: one('gateway', true), ipRange: one('ip-range', false), internal: flags.internal as boolean, ipv6: flags.ipv6 as boolean, labels: keyValueFlags(flags.label as string[], 'label'), options: keyValueFlags(flags.opt as string[], 'option') });
+    cli.out(`${id}\n`);
   },
 };
 
@@ -51,8 +48,7 @@ export const ls: Command = {
   args: [0, 0],
   flags: [{ name: 'filter', short: 'f', type: 'strings', value: 'filter', help: "Provide filter values (e.g. 'driver=bridge')" }, formatFlag, { name: 'no-trunc', type: 'bool', help: 'Do not truncate the output' }, { name: 'quiet', short: 'q', type: 'bool', help: 'Only display network IDs' }],
   async run(cli, flags) {
-    const svc = new NetworkService(cli.engine);
-    const rows = svc.list(flags.filter as string[]).map((n) => ({ ID: flags['no-trunc'] ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver, Scope: 'local', IPv6: String(svc.ipv6(n) !== undefined), Internal: String(Boolean(n.internal)), Labels: Object.entries(JSON.parse(n.labels) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created }));
+    const rows = (await cli.backend.networks.list(flags.filter as string[])).map((n) => ({ ID: flags['no-trunc'] ? n.Id : n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: n.Scope, IPv6: String(Boolean(n.EnableIPv6)), Internal: String(Boolean(n.Internal)), Labels: Object.entries(n.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.Created }));
     cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', quiet: flags.quiet as boolean, quietField: (r) => r.ID, headers: { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' } }));
   },
 };
@@ -63,8 +59,8 @@ export const inspect: Command = {
   args: [1, Infinity],
   flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: 'Format output using a custom template' }],
   async run(cli, flags, names) {
-    const svc = new NetworkService(cli.engine);
-    return inspectEach(cli, flags.format as string | undefined, names, (n) => svc.inspectJson(svc.resolve(n)));
+    const networks = cli.backend.networks;
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => networks.inspect(n));
   },
 };
 
@@ -74,10 +70,8 @@ export const rm: Command = {
   args: [1, Infinity],
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Do not error if the network does not exist' }],
   async run(cli, _flags, names) {
-    const svc = new NetworkService(cli.engine);
-    return forEach(cli, names, async (n) => {
-      await svc.remove(n);
-    });
+    const networks = cli.backend.networks;
+    return forEach(cli, names, (n) => networks.remove(n));
   },
 };
 
@@ -88,7 +82,7 @@ export const prune: Command = {
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Do not prompt for confirmation' }, { name: 'filter', type: 'strings', value: 'filter', help: 'Provide filter values' }],
   async run(cli, flags) {
     if (!flags.force && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.', cli.out))) return 0;
-    const removed = await new NetworkService(cli.engine).prune();
+    const removed = await cli.backend.networks.prune(flags.filter as string[]);
     if (removed.length) cli.out(`Deleted Networks:\n${removed.map((r) => `${r}\n`).join('')}`);
   },
 };
@@ -107,7 +101,9 @@ function attachment(verb: 'connect' | 'disconnect'): Command {
           ]
         : [{ name: 'force', short: 'f', type: 'bool', help: 'Force the container to disconnect from a network' }],
     async run(cli, flags, [network, container]) {
-      await new ContainerService(cli.engine).changeNetwork(verb, container, network, verb === 'connect' ? { aliases: flags.alias as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) } : {});
+      const networks = cli.backend.networks;
+      if (verb === 'connect') await networks.connect(network, container, { aliases: flags.alias as string[], ...(flags.ip ? { ip: flags.ip as string } : {}) });
+      else await networks.disconnect(network, container, { force: flags.force as boolean });
     },
   };
 }

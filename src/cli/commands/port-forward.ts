@@ -11,7 +11,8 @@ export const command: Command = {
   summary: 'Relay connections on the listening socket passed as fd 3 to IP:PORT (internal, rootless publishing)',
   args: [2, 2],
   flags: [],
-  async run(_cli, _flags, [ip, port]) {
+  async run(cli, _flags, [ip, port]) {
+    void cli.engine; // a relay in this host's network namespace: refused under -H
     const target = Number(port);
     if (!Number.isInteger(target) || target < 1 || target > 65535) throw invalid(`invalid port "${port}"`);
     // Half-open connections stay open: a client that has finished sending still gets the answer.

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
 import { memorySwap, nanoCpus, resourceFlags, restartPolicy } from '../container-options.js';
-import { ContainerService } from '../../engine/containers.js';
+import type { ContainerUpdate } from '../../backend/backend.js';
 import { invalid } from '../../errors.js';
 import { parseSize } from '../../util/units.js';
 
@@ -11,7 +11,7 @@ export const command: Command = {
   args: [1, Infinity],
   flags: [...resourceFlags, { name: 'restart', type: 'string', value: 'string', help: 'Restart policy to apply when a container exits' }],
   async run(cli, flags, names) {
-    const u: Parameters<ContainerService['update']>[1] = {};
+    const u: ContainerUpdate = {};
     if (flags.memory) u.Memory = parseSize(flags.memory as string);
     if (flags['memory-swap']) u.MemorySwap = memorySwap(flags['memory-swap'] as string);
     if (flags.cpus !== undefined) u.NanoCpus = nanoCpus(flags.cpus as string);
@@ -20,7 +20,7 @@ export const command: Command = {
     if (flags['pids-limit'] !== undefined) u.PidsLimit = flags['pids-limit'] as number;
     if (flags.restart) u.RestartPolicy = restartPolicy(flags.restart as string);
     if (!Object.keys(u).length) throw invalid('you must provide one or more flags when using this command');
-    const svc = new ContainerService(cli.engine);
-    return forEach(cli, names, (n) => svc.update(n, u));
+    const containers = cli.backend.containers;
+    return forEach(cli, names, (n) => containers.update(n, u));
   },
 };

@@ -2,16 +2,10 @@
 import type { Command } from '../command.js';
 import { forEach, inspectEach } from '../each.js';
 import { formatFlag } from '../command.js';
-import { VolumeService } from '../../engine/volumes.js';
 import { formatList } from '../format.js';
 import { confirm } from '../prompt.js';
 import { keyValueFlags } from '../args.js';
-import type { Volume } from '../../volumes/volumes.js';
-
-const view = (v: Volume) => {
-  const { Anonymous: _a, Populated: _p, ...rest } = v;
-  return rest;
-};
+import { humanSizeWithPrecision } from '../../util/units.js';
 
 export const create: Command = {
   usage: '[OPTIONS] [VOLUME]',
@@ -24,7 +18,7 @@ export const create: Command = {
     { name: 'name', type: 'string', value: 'string', help: 'Specify volume name', hidden: true },
   ],
   async run(cli, flags, [name]) {
-    const v = new VolumeService(cli.engine).create({ name: name ?? (flags.name as string | undefined), driver: flags.driver as string, labels: keyValueFlags(flags.label as string[], 'label'), options: keyValueFlags(flags.opt as string[], 'option') });
+    const v = await cli.backend.volumes.create({ name: name ?? (flags.name as string | undefined), driver: flags.driver as string, labels: keyValueFlags(flags.label as string[], 'label'), options: keyValueFlags(flags.opt as string[], 'option') });
     cli.out(`${v.Name}\n`);
   },
 };
@@ -35,7 +29,7 @@ export const ls: Command = {
   args: [0, 0],
   flags: [{ name: 'filter', short: 'f', type: 'strings', value: 'filter', help: "Provide filter values (e.g. 'dangling=true')" }, formatFlag, { name: 'quiet', short: 'q', type: 'bool', help: 'Only display volume names' }],
   async run(cli, flags) {
-    const rows = new VolumeService(cli.engine).list(flags.filter as string[]).map((v) => ({ Driver: v.Driver, Name: v.Name, Mountpoint: v.Mountpoint, Scope: v.Scope, Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(','), CreatedAt: v.CreatedAt }));
+    const rows = (await cli.backend.volumes.list(flags.filter as string[])).map((v) => ({ Driver: v.Driver, Name: v.Name, Mountpoint: v.Mountpoint, Scope: v.Scope, Labels: Object.entries(v.Labels ?? {}).map(([k, x]) => `${k}=${x}`).join(','), CreatedAt: v.CreatedAt ?? '' }));
     cli.out(formatList({ format: flags.format as string | undefined, rows, defaultTable: 'table {{.Driver}}\t{{.Name}}', quiet: flags.quiet as boolean, quietField: (r) => r.Name, headers: { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE' } }));
   },
 };
@@ -46,8 +40,8 @@ export const inspect: Command = {
   args: [1, Infinity],
   flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: 'Format output using a custom template' }],
   async run(cli, flags, names) {
-    const svc = new VolumeService(cli.engine);
-    return inspectEach(cli, flags.format as string | undefined, names, (n) => view(svc.store.inspect(n)));
+    const volumes = cli.backend.volumes;
+    return inspectEach(cli, flags.format as string | undefined, names, (n) => volumes.inspect(n));
   },
 };
 
@@ -57,8 +51,8 @@ export const rm: Command = {
   args: [1, Infinity],
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'Force the removal of one or more volumes' }],
   async run(cli, flags, names) {
-    const svc = new VolumeService(cli.engine);
-    return forEach(cli, names, (n) => svc.remove(n, flags.force as boolean));
+    const volumes = cli.backend.volumes;
+    return forEach(cli, names, (n) => volumes.remove(n, flags.force as boolean));
   },
 };
 
@@ -73,9 +67,10 @@ export const prune: Command = {
   ],
   async run(cli, flags) {
     if (!flags.force && !(await confirm(flags.all ? 'WARNING! This will remove all local volumes not used by at least one container.' : 'WARNING! This will remove anonymous local volumes not used by at least one container.', cli.out))) return 0;
-    const removed = await new VolumeService(cli.engine).prune({ all: flags.all as boolean, filters: flags.filter as string[] });
+    const { VolumesDeleted: removed, SpaceReclaimed } = await cli.backend.volumes.prune({ all: flags.all as boolean, filters: flags.filter as string[] });
     if (removed.length) cli.out(`Deleted Volumes:\n${removed.map((r) => `${r}\n`).join('')}\n`);
-    cli.out('Total reclaimed space: 0B\n');
+    // docker's units.HumanSize
+    cli.out(`Total reclaimed space: ${humanSizeWithPrecision(SpaceReclaimed, 4)}\n`);
   },
 };
 

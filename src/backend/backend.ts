@@ -168,8 +168,6 @@ export interface ContainerBackend {
   update(name: string, u: ContainerUpdate): Promise<void>;
   /** removes stopped containers: the ids removed */
   prune(filters?: string[]): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
-  /** the engine's events, oldest first, until `until` (without it, for as long as this process runs) */
-  events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void>;
 }
 
 export interface VersionReport extends Json {
@@ -185,6 +183,8 @@ export interface SystemBackend {
   version(): Promise<VersionReport>;
   /** docker's GET /info, with berth's own fields when the engine is berth */
   info(): Promise<Json>;
+  /** the engine's events, oldest first, until `until` (without it, for as long as this process runs) */
+  events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void>;
 }
 
 export interface Backend {

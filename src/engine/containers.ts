@@ -600,10 +600,13 @@ export class ContainerService {
     if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
     if (c.state.Paused) throw conflict(`container ${c.id} is paused, unpause the container before exec`);
     if (!o.cmd.length) throw invalid('No command specified');
-    const file = this.execProcess(c, o);
+    // Detached, the process is not the caller's: no terminal, and none of the caller's stdio held open (docker discards its output).
+    const tty = o.tty && !o.detach;
+    const file = this.execProcess(c, { ...o, tty });
     this.ctx.events.emit('container', `exec_start: ${o.cmd.join(' ')}`, c.id, { name: c.name });
     try {
-      return await this.runtime(c).exec(c.id, file, { tty: o.tty, detach: o.detach, stdio: [o.interactive || o.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+      const stdio: Array<'inherit' | 'ignore'> = o.detach ? ['ignore', 'ignore', 'ignore'] : [o.interactive || o.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+      return await this.runtime(c).exec(c.id, file, { tty, detach: o.detach, stdio });
     } finally {
       rmSync(file, { force: true });
     }

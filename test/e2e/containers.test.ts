@@ -186,6 +186,12 @@ describe('detached containers', () => {
     const exec = await sb.run(['exec', '-e', 'X=2', '-u', '1000', 'web', 'sh', '-c', 'echo $X $(id -u); exit 5']);
     assert.equal(exec.code, 5);
     assert.equal(exec.stdout, '2 1000\n');
+    // exec -d returns at once and holds none of the caller's stdio (sb.run waits for stdout to close)
+    const t0 = Date.now();
+    const detached = await sb.run(['exec', '-d', 'web', 'sh', '-c', 'sleep 3; echo late; touch /tmp/exec-d-ran']);
+    assert.equal(detached.code, 0, detached.stderr);
+    assert.equal(detached.stdout, '');
+    assert.ok(Date.now() - t0 < 2500, `exec -d took ${Date.now() - t0} ms`);
     const inspect = JSON.parse(await ok(sb, ['inspect', 'web']))[0];
     assert.equal(inspect.Id, id);
     assert.equal(inspect.Name, '/web');

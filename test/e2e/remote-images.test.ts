@@ -60,7 +60,9 @@ const steady = (s: string) =>
   s
     .replace(/(Less than a second|About a minute|About an hour|\d+ (seconds?|minutes?|hours?)) ago/g, 'AGO')
     .replace(/ \d+\.\d+s$/gm, ' Ns')
-    .replace(/^(#\d+) \d+\.\d+ /gm, '$1 T ');
+    .replace(/^(#\d+) \d+\.\d+ /gm, '$1 T ')
+    // a table's columns widen with the text in them ("9 seconds ago", "10 seconds ago")
+    .replace(/ {2,}/g, '  ');
 
 async function same(args: string[]): Promise<string> {
   const [r, l] = await Promise.all([remoteOk(args), localOk(args)]);

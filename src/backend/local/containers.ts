@@ -5,14 +5,13 @@
 // that start (its beforeStart hook); without stdin or a tty the output is read from the log.
 import { closeSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { AttachOptions, AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerStats, ContainerSummary, ContainerUpdate, CopiedEntry, EventOptions, ExecOptions, FileChange, LogOptions, OutputSink, PullFeedback, SystemEvent, WaitCondition } from '../backend.js';
+import type { AttachOptions, AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerStats, ContainerSummary, ContainerUpdate, CopiedEntry, ExecOptions, FileChange, LogOptions, OutputSink, PullFeedback, WaitCondition } from '../backend.js';
 import type { EngineContext } from '../../engine/context.js';
 import { ContainerService, type CreateRequest } from '../../engine/containers.js';
 import { containerJson, containerSummary } from '../../engine/container-view.js';
 import { CONTAINER_FILTERS, filterContainers, filtersNeedAll, pruneFilters } from '../../engine/container-filters.js';
 import type { ContainerFiles } from '../../engine/container-files.js';
 import { containerStats } from '../../engine/stats.js';
-import { EVENT_FILTERS, readEvents } from '../../engine/events.js';
 import { AttachSocket, resizeTty, waitExit } from '../../engine/attach.js';
 import { parseTail, readLogs } from '../../engine/logs.js';
 import { parsePs, psOutput } from '../../engine/top.js';
@@ -211,20 +210,4 @@ export class LocalContainers implements ContainerBackend {
     return { ContainersDeleted: await this.svc.prune(pruneFilters(filters)), SpaceReclaimed: 0 };
   }
 
-  /** The events every berth process records in the database, read as they come (polled). */
-  async events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void> {
-    const f = parseFilters(o.filters ?? [], EVENT_FILTERS);
-    const now = Date.now();
-    const sinceMs = o.since ? parseTimestamp(o.since, now) : now;
-    const untilMs = o.until ? parseTimestamp(o.until, now) : Infinity;
-    const sinceNs = BigInt(Math.floor(sinceMs)) * 1_000_000n;
-    let last = 0n;
-    for (;;) {
-      const got = readEvents(this.ctx.db, last, sinceNs, f);
-      last = got.last;
-      for (const { seq: _s, ...e } of got.events) if (e.timeNano / 1e6 <= untilMs) onEvent(e);
-      if (Date.now() > untilMs) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }

@@ -1,21 +1,11 @@
 // The local backend: the engine itself, in this process (no daemon in between).
-import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js';
+import type { Backend } from '../backend.js';
 import type { EngineContext } from '../../engine/context.js';
-import { dockerInfo, versionReport } from '../../engine/system.js';
 import { LocalContainers } from './containers.js';
 import { LocalImages } from './images.js';
 import { LocalNetworks } from './networks.js';
 import { LocalVolumes } from './volumes.js';
-
-class LocalSystem implements SystemBackend {
-  constructor(private readonly ctx: EngineContext) {}
-  async version(): Promise<VersionReport> {
-    return versionReport();
-  }
-  info(): Promise<Json> {
-    return dockerInfo(this.ctx);
-  }
-}
+import { LocalSystem } from './system.js';
 
 export class LocalBackend implements Backend {
   readonly where = 'local';

@@ -1,7 +1,7 @@
 // The container half of the remote backend: each operation as the docker CLI asks dockerd.
 import { posix } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
-import type { AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerStats, ContainerSummary, ContainerUpdate, CopiedEntry, EventOptions, ExecOptions, FileChange, LogOptions, OutputSink, PullFeedback, SystemEvent, WaitCondition } from '../backend.js';
+import type { AttachSession, ContainerBackend, ContainerInspect, ContainerListOptions, ContainerStats, ContainerSummary, ContainerUpdate, CopiedEntry, ExecOptions, FileChange, LogOptions, OutputSink, PullFeedback, WaitCondition } from '../backend.js';
 import type { CreateRequest } from '../../engine/containers.js';
 import { startFailure } from '../../engine/containers.js';
 import { createBody } from '../../api/create.js';
@@ -71,7 +71,8 @@ function pathStat(header: string | string[] | undefined): PathStat | undefined {
 const linkPath = (path: string, target: string) => (target.startsWith('/') ? target : posix.join(posix.dirname(posix.normalize(`/${path}`)), target));
 
 /** docker's timestamp query values: Unix seconds (a duration or a date is resolved here, as docker's CLI does). */
-const unixTime = (v: string | undefined, now: number) => (v ? (parseTimestamp(v, now) / 1000).toFixed(3) : undefined);
+/** docker's --since/--until as the API takes them: Unix seconds, resolved on the client. */
+export const unixTime = (v: string | undefined, now: number) => (v ? (parseTimestamp(v, now) / 1000).toFixed(3) : undefined);
 
 export class RemoteContainers implements ContainerBackend {
   constructor(private readonly api: ApiClient) {}
@@ -238,26 +239,4 @@ export class RemoteContainers implements ContainerBackend {
     return { ContainersDeleted: r.ContainersDeleted ?? [], SpaceReclaimed: r.SpaceReclaimed ?? 0 };
   }
 
-  async events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void> {
-    const now = Date.now();
-    const body = await this.api.stream('GET', '/events', { query: { since: unixTime(o.since, now), until: unixTime(o.until, now), filters: filtersQuery(o.filters) } });
-    let buf = '';
-    const emit = (line: string) => {
-      const m = JSON.parse(line) as Partial<SystemEvent> & { status?: string; id?: string };
-      // timeNano read from the text: as a JSON number it loses its last digits
-      const exact = /"timeNano"\s*:\s*(\d+)/.exec(line);
-      const time = m.time ?? 0;
-      onEvent({ Type: m.Type ?? '', Action: m.Action ?? m.status ?? '', Actor: { ID: m.Actor?.ID ?? m.id ?? '', Attributes: m.Actor?.Attributes ?? {} }, scope: m.scope ?? 'local', time, timeNano: m.timeNano ?? time * 1e9, ns: exact ? BigInt(exact[1]) : BigInt(time) * 1_000_000_000n });
-    };
-    for await (const chunk of body) {
-      buf += (chunk as Buffer).toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) emit(line);
-      }
-    }
-    if (buf.trim()) emit(buf.trim());
-  }
 }

@@ -1,24 +1,15 @@
 // The remote backend: a berth service or dockerd, over the Docker Engine API.
-import type { Backend, Json, SystemBackend, VersionReport } from '../backend.js';
+import type { Backend } from '../backend.js';
 import { ApiClient } from './client.js';
 import { RemoteContainers } from './containers.js';
 import { RemoteImages } from './images.js';
 import { CredentialStore } from '../../images/registry/credentials.js';
 import { RemoteNetworks } from './networks.js';
 import { RemoteVolumes } from './volumes.js';
+import { RemoteSystem } from './system.js';
 import { connector, describeHost, type HostUrl } from './transport.js';
 
 export { parseHost } from './transport.js';
-
-class RemoteSystem implements SystemBackend {
-  constructor(private readonly api: ApiClient) {}
-  version(): Promise<VersionReport> {
-    return this.api.call('GET', '/version');
-  }
-  info(): Promise<Json> {
-    return this.api.call('GET', '/info');
-  }
-}
 
 export class RemoteBackend implements Backend {
   readonly remote = true;

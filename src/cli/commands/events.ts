@@ -20,7 +20,7 @@ export const command: Command = {
   ],
   async run(cli, flags) {
     const format = flags.format as string | undefined;
-    await cli.backend.containers.events({ since: flags.since as string | undefined, until: flags.until as string | undefined, filters: flags.filter as string[] }, ({ ns, ...e }) => {
+    await cli.backend.system.events({ since: flags.since as string | undefined, until: flags.until as string | undefined, filters: flags.filter as string[] }, ({ ns, ...e }) => {
       const attrs = e.Actor.Attributes;
       const row = { ...e, ID: e.Actor.ID, Status: e.Action, Time: nanoTime(ns), Attrs: Object.entries(attrs).map(([k, v]) => `${k}=${v}`).join(', ') };
       if (format) cli.out(formatList({ format, rows: [row], defaultTable: '' }));

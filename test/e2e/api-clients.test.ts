@@ -6,9 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { ok, REPO, sandboxes, type Sandbox } from '../helpers/berth.js';
-import { startServer, stopServer, type Server } from '../helpers/server.js';
+import { clearEngine, startService, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
 
 const IMG = 'test/clientbox:1';
 const COMPOSE = '/usr/bin/docker-compose';
@@ -48,22 +47,16 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'berth-clients-'));
-  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
-  writeFileSync(join(work, 'rootfs.tar'), tar);
+  const rootfs = await writeRootfsTar(work);
   sb = boxes.fresh();
   sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), IMG]);
-  service = await startServer(sb, ['system', 'service', '--time', '0', `unix://${sock}`], sock);
+  await ok(sb, ['import', '-c', 'CMD ["sh"]', rootfs, IMG]);
+  service = await startService(sb, sock);
 });
 
 after(async () => {
   await stopServer(service);
-  if (sb) {
-    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length) await sb.run(['rm', '-f', ...ids]);
-    for (const n of (await sb.run(['network', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean)) await sb.run(['network', 'rm', n]);
-    for (const v of (await sb.run(['volume', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean)) await sb.run(['volume', 'rm', v]);
-  }
+  if (sb) await clearEngine(sb);
   boxes.cleanup();
   rmSync(work, { recursive: true, force: true });
 });

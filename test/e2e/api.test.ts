@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import WebSocket from 'ws';
-import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { startServer, stopServer, type Server } from '../helpers/server.js';
+import { clearEngine, startServer, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
 
 const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
 const IMG = 'test/apibox:1';
@@ -86,22 +85,17 @@ function demux(b: Buffer): Array<{ stream: number; text: string }> {
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'berth-api-'));
-  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
-  writeFileSync(join(work, 'rootfs.tar'), tar);
+  const rootfs = await writeRootfsTar(work);
   sb = boxes.fresh();
   sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), IMG]);
+  await ok(sb, ['import', '-c', 'CMD ["sh"]', rootfs, IMG]);
   reg = await startRegistry();
   service = await startService();
 });
 
 after(async () => {
   await stopService();
-  if (sb) {
-    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length) await sb.run(['rm', '-f', ...ids]);
-    for (const n of (await sb.run(['network', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean)) await sb.run(['network', 'rm', n]);
-  }
+  if (sb) await clearEngine(sb);
   await reg?.stop();
   boxes.cleanup();
   rmSync(work, { recursive: true, force: true });

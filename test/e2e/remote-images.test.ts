@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
+import { makeTar } from '../helpers/fixtures.js';
 import { ok, sandboxes, type RunResult, type Sandbox } from '../helpers/berth.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
-import { startServer, stopServer, type Server } from '../helpers/server.js';
+import { clearEngine, startService, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
 
 const IMG = 'test/rbox:1';
 const boxes = sandboxes();
@@ -28,21 +28,17 @@ let authReg: Registry;
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'berth-rimg-'));
   clientConfig = join(work, 'client-docker');
-  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
-  writeFileSync(join(work, 'rootfs.tar'), tar);
+  const rootfs = await writeRootfsTar(work);
   sb = boxes.fresh();
   sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', '-c', 'ENV PATH=/bin', join(work, 'rootfs.tar'), IMG]);
+  await ok(sb, ['import', '-c', 'CMD ["sh"]', '-c', 'ENV PATH=/bin', rootfs, IMG]);
   [reg, authReg] = await Promise.all([startRegistry(), startRegistry({ auth: { user: 'alice', password: 's3cret' } })]);
-  service = await startServer(sb, ['system', 'service', '--time', '0', `unix://${sock}`], sock);
+  service = await startService(sb, sock);
 });
 
 after(async () => {
   await stopServer(service);
-  if (sb) {
-    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length) await sb.run(['rm', '-f', ...ids]);
-  }
+  if (sb) await clearEngine(sb);
   await Promise.all([reg?.stop(), authReg?.stop()]);
   boxes.cleanup();
   rmSync(work, { recursive: true, force: true });

@@ -8,9 +8,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxEntries, makeTar, BUSYBOX_PATH } from '../helpers/fixtures.js';
 import { ok, sandboxes, type RunResult, type Sandbox } from '../helpers/berth.js';
-import { startServer, stopServer, type Server } from '../helpers/server.js';
+import { clearEngine, startService, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
 import { canRunBerth, createUser, type TestUser } from '../helpers/users.js';
 
 const IMG = 'test/remotebox:1';
@@ -31,20 +30,16 @@ async function remoteOk(args: string[], opts?: { input?: string }): Promise<stri
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'berth-remote-'));
-  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
-  writeFileSync(join(work, 'rootfs.tar'), tar);
+  const rootfs = await writeRootfsTar(work);
   sb = boxes.fresh();
   sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), IMG]);
-  service = await startServer(sb, ['system', 'service', '--time', '0', `unix://${sock}`], sock);
+  await ok(sb, ['import', '-c', 'CMD ["sh"]', rootfs, IMG]);
+  service = await startService(sb, sock);
 });
 
 after(async () => {
   await stopServer(service);
-  if (sb) {
-    const ids = (await sb.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length) await sb.run(['rm', '-f', ...ids]);
-  }
+  if (sb) await clearEngine(sb);
   boxes.cleanup();
   rmSync(work, { recursive: true, force: true });
 });

@@ -1,8 +1,10 @@
 // berth's long-running commands (system service, system cri) as the tests run them: started in
 // a sandbox, awaited until their socket exists, stopped with a signal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BERTH, type Sandbox } from './berth.js';
+import { busyboxEntries, makeTar, BUSYBOX_PATH } from './fixtures.js';
 
 export interface Server {
   child: ChildProcess;
@@ -33,4 +35,26 @@ export async function stopServer(s: Server | undefined, signal: NodeJS.Signals =
   const gone = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
   s.child.kill(signal);
   return gone;
+}
+
+/** A busybox root filesystem as a tar in `dir` (for `berth import`); its path. */
+export async function writeRootfsTar(dir: string): Promise<string> {
+  const { tar } = await makeTar(busyboxEntries(readFileSync(BUSYBOX_PATH)));
+  const file = join(dir, 'rootfs.tar');
+  writeFileSync(file, tar);
+  return file;
+}
+
+/** `berth system service` on the sandbox's api.sock, never idling out. */
+export async function startService(sb: Sandbox, sock = join(sb.dir, 'api.sock')): Promise<Server> {
+  return startServer(sb, ['system', 'service', '--time', '0', `unix://${sock}`], sock);
+}
+
+/** Remove what a test file made in its sandbox: every container, user network and volume (the default network stays). */
+export async function clearEngine(sb: Sandbox): Promise<void> {
+  const list = async (args: string[]) => (await sb.run(args)).stdout.trim().split('\n').filter(Boolean);
+  const ids = await list(['ps', '-aq', '--no-trunc']);
+  if (ids.length) await sb.run(['rm', '-f', ...ids]);
+  for (const n of await list(['network', 'ls', '-q', '--filter', 'type=custom'])) await sb.run(['network', 'rm', n]);
+  for (const v of await list(['volume', 'ls', '-q'])) await sb.run(['volume', 'rm', '-f', v]);
 }

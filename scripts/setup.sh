@@ -13,6 +13,7 @@ PACKAGES=(
   docker-compose python3-docker                                     # Engine API clients the API tests drive
   systemd python3                                                   # systemd tests: systemd-analyze verify, systemd-socket-activate, systemd-notify
   openssh-client openssh-server                                     # berth -H ssh://: the tests run their own sshd on loopback
+  bzip2 xz-utils                                                    # build contexts piped bzip2'd or xz'd, as docker takes them
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

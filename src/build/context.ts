@@ -1,6 +1,7 @@
 // The build context: a directory (read in place) or a tar (unpacked once to a private
 // directory), seen through .dockerignore. COPY and ADD find their sources here, and the
 // cache keys of those steps come from the content of exactly the files they read.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
@@ -154,7 +155,10 @@ export class BuildContext {
   }
 }
 
-/** A context tar as a plain tar: `docker build --compress` sends it gzipped, and so may a user on stdin. */
+/**
+ * A context tar as a plain tar: `docker build --compress` sends it gzipped, and a user may pipe
+ * it gzipped, bzip2'd or xz'd, as docker accepts (bzip2 and xz through their Debian tools).
+ */
 function plainTar(body: Readable): Readable {
   const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   return Readable.from(
@@ -165,10 +169,31 @@ function plainTar(body: Readable): Readable {
         yield first.value;
         for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
       };
-      if (first.value[0] === 0x1f && first.value[1] === 0x8b) yield* Readable.from(all()).pipe(createGunzip());
+      const head = first.value;
+      if (head[0] === 0x1f && head[1] === 0x8b) yield* Readable.from(all()).pipe(createGunzip());
+      else if (head.subarray(0, 3).toString('latin1') === 'BZh') yield* decompress('bzip2', Readable.from(all()));
+      else if (head.subarray(0, 6).equals(XZ_MAGIC)) yield* decompress('xz', Readable.from(all()));
       else yield* all();
     })(),
   );
+}
+
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+
+async function* decompress(tool: 'bzip2' | 'xz', input: Readable): AsyncGenerator<Buffer> {
+  const child = spawn(tool, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', (e) => {
+      stderr ||= e.message;
+      resolve(null);
+    });
+    child.on('close', (code) => resolve(code));
+  });
+  input.pipe(child.stdin).on('error', () => undefined);
+  for await (const chunk of child.stdout) yield chunk as Buffer;
+  if ((await exited) !== 0) throw new BuildInputError(`the build context is not valid ${tool} data: ${stderr.trim() || 'the decompressor failed'}`);
 }
 
 /**

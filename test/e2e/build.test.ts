@@ -307,6 +307,15 @@ describe('inputs', () => {
     ]);
     await ok(sb, ['build', '-q', '-t', 'stdin:1', '-'], { input: tar });
     assert.equal(await ok(sb, ['run', '--rm', 'stdin:1', 'cat', '/in-tar.txt']), 'from the tar\n');
+    // compressed as docker takes it: gzip, bzip2, xz (the same image: the same files)
+    const id = (await ok(sb, ['images', '-q', '--no-trunc', 'stdin:1'])).trim();
+    for (const tool of ['gzip', 'bzip2', 'xz']) {
+      const packed = execFileSync(tool, ['-c'], { input: tar });
+      assert.equal((await ok(sb, ['build', '-q', '-'], { input: packed })).trim(), id, tool);
+    }
+    const broken = await sb.run(['build', '-q', '-'], { input: Buffer.concat([execFileSync('xz', ['-c'], { input: tar }).subarray(0, 40)]) });
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /the build context is not valid xz data/);
     const dir = context('dfstdin', { 'file.txt': 'dockerfile from stdin\n' });
     await ok(sb, ['build', '-q', '-t', 'stdin:2', '-f', '-', dir], { input: `FROM ${IMG}\nCOPY file.txt /\n` });
     assert.equal(await ok(sb, ['run', '--rm', 'stdin:2', 'cat', '/file.txt']), 'dockerfile from stdin\n');

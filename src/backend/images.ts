@@ -138,4 +138,12 @@ export interface ImageBackend {
   commit(container: string, o: CommitOptions): Promise<string>;
   /** the new image's id; a failed build throws BuildFailure */
   build(o: BuildOptions, output: BuildOutput): Promise<string>;
+  /** drops the build cache's dangling entries (all of them with `all`) */
+  pruneBuildCache(o: { all: boolean }): Promise<BuildCachePrune>;
+}
+
+/** POST /build/prune's answer. */
+export interface BuildCachePrune {
+  CachesDeleted: string[];
+  SpaceReclaimed: number;
 }

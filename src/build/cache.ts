@@ -20,19 +20,20 @@ export class BuildCache {
     this.db.prepare('INSERT OR REPLACE INTO build_cache (key, config, layers, created, used) VALUES (?, ?, ?, ?, ?)').run(key, JSON.stringify(config), JSON.stringify(layers), now, now);
   }
 
-  /** Forget entries (all, or those unused since `before` ms); returns how many. */
-  prune(before?: number): number {
-    return before === undefined ? this.db.prepare('DELETE FROM build_cache').run().changes : this.db.prepare('DELETE FROM build_cache WHERE used < ?').run(before).changes;
+  /** Forget entries (all, or those unused since `before` ms); returns their keys. */
+  prune(before?: number): string[] {
+    const rows = (before === undefined ? this.db.prepare('DELETE FROM build_cache RETURNING key').all() : this.db.prepare('DELETE FROM build_cache WHERE used < ? RETURNING key').all(before)) as Array<{ key: string }>;
+    return rows.map((r) => r.key);
   }
 
-  /** Drop entries naming a layer blob that is gone; returns how many. */
-  dropMissing(has: (digest: string) => boolean): number {
+  /** Drop entries naming a layer blob that is gone; returns their keys. */
+  dropMissing(has: (digest: string) => boolean): string[] {
     const rows = this.db.prepare('SELECT key, layers FROM build_cache').all() as Array<{ key: string; layers: string }>;
     const del = this.db.prepare('DELETE FROM build_cache WHERE key = ?');
-    let n = 0;
+    const dropped: string[] = [];
     for (const r of rows) {
-      if ((JSON.parse(r.layers) as Descriptor[]).some((l) => !has(l.digest))) n += del.run(r.key).changes;
+      if ((JSON.parse(r.layers) as Descriptor[]).some((l) => !has(l.digest)) && del.run(r.key).changes) dropped.push(r.key);
     }
-    return n;
+    return dropped;
   }
 }

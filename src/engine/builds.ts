@@ -82,13 +82,14 @@ export class BuildService {
   }
 
   /** `builder prune`: forget cached steps and cache mounts, then collect what nothing uses. */
-  prune(opts: { all?: boolean } = {}): { entries: number; reclaimed: number } {
+  /** The build cache's entries dropped (their keys) and the bytes the garbage collection then freed. */
+  prune(opts: { all?: boolean } = {}): { deleted: string[]; reclaimed: number } {
     const cache = new BuildCache(this.ctx.db);
-    let entries = opts.all ? cache.prune() : 0;
+    let deleted = opts.all ? cache.prune() : [];
     if (opts.all) rmSync(join(this.ctx.config.root, 'build', 'cache-mounts'), { recursive: true, force: true });
     const gc = collectGarbage(this.ctx.db, this.ctx.content, this.ctx.snapshots, this.ctx.storageTmp);
     // Without --all, only the entries whose layers are gone (dangling) are dropped.
-    if (!opts.all) entries = cache.dropMissing((digest) => this.ctx.content.has(digest));
-    return { entries, reclaimed: gc.bytes };
+    if (!opts.all) deleted = cache.dropMissing((digest) => this.ctx.content.has(digest));
+    return { deleted, reclaimed: gc.bytes };
   }
 }

@@ -262,6 +262,12 @@ describe('cache', () => {
     // --no-cache runs every step again.
     const fresh = await sb.run(['build', '--progress', 'plain', '--no-cache', dir]);
     assert.equal((fresh.stderr.match(/^#\d+ CACHED$/gm) ?? []).length, 0, fresh.stderr);
+    // builder prune: nothing dangling while the layers are kept; -a drops every entry, and the next build runs its steps
+    assert.equal(await ok(sb, ['builder', 'prune', '-f']), 'Total reclaimed space: 0B\n');
+    const pruned = await ok(sb, ['builder', 'prune', '-a', '-f']);
+    assert.match(pruned, /^Deleted build cache objects:\n([0-9a-f]{64}\n)+\nTotal reclaimed space: /);
+    const rebuilt = await sb.run(['build', '--progress', 'plain', dir]);
+    assert.equal((rebuilt.stderr.match(/^#\d+ CACHED$/gm) ?? []).length, 1, 'only FROM is cached after the prune: ' + rebuilt.stderr);
   });
 
   test('RUN --mount=type=cache keeps its content between builds and out of the image', async () => {

@@ -341,6 +341,8 @@ describe('build', () => {
     const q = await remote(['build', '-q', '--target', 'two', '--network', 'none', dir]);
     assert.equal(q.stdout.trim(), readFileSync(iid, 'utf8'), 'cached: the same image');
     assert.equal(q.stderr, '');
+    assert.match(await remoteOk(['builder', 'prune', '-a', '-f']), /^Deleted build cache objects:\n([0-9a-f]{64}\n)+\nTotal reclaimed space: /);
+    assert.equal(await localOk(['builder', 'prune', '-a', '-f']), 'Total reclaimed space: 0B\n', 'the remote prune emptied the engine\'s cache');
     const fromRegistry = join(work, 'from-registry');
     mkdirSync(fromRegistry);
     await localOk(['tag', IMG, `${reg.host}/remote/base:1`]);

@@ -7,6 +7,7 @@ import { bool, json, type ApiRequest } from '../http.js';
 import type { Router } from '../router.js';
 import { jsonStream } from '../stream.js';
 import { BuildService } from '../../engine/builds.js';
+import type { BuildCachePrune } from '../../backend/images.js';
 import { BuildError } from '../../build/builder.js';
 import { BuildProgress } from '../../build/progress.js';
 import { errorMessage, invalid, notImplemented } from '../../errors.js';
@@ -68,7 +69,7 @@ async function build(r: ApiRequest): Promise<void> {
 
 async function prune(r: ApiRequest): Promise<void> {
   const res = new BuildService(r.engine).prune({ all: bool(r.query, 'all') });
-  json(r, 200, { CachesDeleted: [], SpaceReclaimed: res.reclaimed });
+  json(r, 200, { CachesDeleted: res.deleted, SpaceReclaimed: res.reclaimed } satisfies BuildCachePrune);
 }
 
 export function buildRoutes(router: Router): void {

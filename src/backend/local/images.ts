@@ -3,7 +3,7 @@
 // that move images (pull, push, archives, build) load when first used: every command loads
 // this one.
 import type { Readable, Writable } from 'node:stream';
-import type { ArchiveFormat, BuildOptions, BuildOutput, CommitOptions, DeleteItem, HistoryItem, ImageBackend, ImageInspect, ImageSummary, ImportOptions, PruneReport, PushedTag } from '../images.js';
+import type { ArchiveFormat, BuildCachePrune, BuildOptions, BuildOutput, CommitOptions, DeleteItem, HistoryItem, ImageBackend, ImageInspect, ImageSummary, ImportOptions, PruneReport, PushedTag } from '../images.js';
 import { BuildFailure } from '../images.js';
 import type { EngineContext } from '../../engine/context.js';
 import { deleteItems, ImageService } from '../../engine/images.js';
@@ -101,5 +101,11 @@ export class LocalImages implements ImageBackend {
     } catch (e) {
       throw e instanceof BuildError ? new BuildFailure(e.report()) : e;
     }
+  }
+
+  async pruneBuildCache(o: { all: boolean }): Promise<BuildCachePrune> {
+    const { BuildService } = await import('../../engine/builds.js');
+    const res = new BuildService(this.ctx).prune(o);
+    return { CachesDeleted: res.deleted, SpaceReclaimed: res.reclaimed };
   }
 }

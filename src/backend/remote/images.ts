@@ -2,7 +2,7 @@
 // registry credentials from the client's own store sent per request (X-Registry-Auth).
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { ArchiveFormat, BuildOptions, BuildOutput, CommitOptions, DeleteItem, HistoryItem, ImageBackend, ImageInspect, ImageSummary, ImportOptions, PruneReport, PushedTag } from '../images.js';
+import type { ArchiveFormat, BuildCachePrune, BuildOptions, BuildOutput, CommitOptions, DeleteItem, HistoryItem, ImageBackend, ImageInspect, ImageSummary, ImportOptions, PruneReport, PushedTag } from '../images.js';
 import { BuildFailure } from '../images.js';
 import type { ProgressEvent, ProgressSink } from '../../images/progress.js';
 import { BerthError, notImplemented } from '../../errors.js';
@@ -156,6 +156,10 @@ export class RemoteImages implements ImageBackend {
     }
     if (!id) throw new BerthError('runtime', 'the engine did not say which image it built');
     return id;
+  }
+  async pruneBuildCache(o: { all: boolean }): Promise<BuildCachePrune> {
+    const r = await this.api.call<Partial<BuildCachePrune> & { CachesDeleted?: string[] | null }>('POST', '/build/prune', { query: { all: o.all } });
+    return { CachesDeleted: r.CachesDeleted ?? [], SpaceReclaimed: r.SpaceReclaimed ?? 0 };
   }
 }
 

@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import { BuildService } from '../../engine/builds.js';
 import { confirm } from '../prompt.js';
 import { humanSize } from '../../util/units.js';
 
@@ -15,7 +14,9 @@ export const command: Command = {
   async run(cli, flags) {
     const all = flags.all as boolean;
     if (!flags.force && !(await confirm(`WARNING! This will remove ${all ? 'all' : 'all dangling'} build cache.\nAre you sure you want to continue? [y/N] `, (s) => cli.err(s)))) return;
-    const r = new BuildService(cli.engine).prune({ all });
-    cli.out(`Deleted build cache entries: ${r.entries}\nTotal reclaimed space: ${humanSize(r.reclaimed)}\n`);
+    const r = await cli.backend.images.pruneBuildCache({ all });
+    // docker's (legacy builder's) report
+    if (r.CachesDeleted.length) cli.out(`Deleted build cache objects:\n${r.CachesDeleted.map((k) => `${k}\n`).join('')}\n`);
+    cli.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
   },
 };

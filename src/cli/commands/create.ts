@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { containerFlags, createRequest } from '../container-options.js';
 import { ContainerService } from '../../engine/containers.js';
-import { pullImage } from '../../images/pull.js';
 import { parsePlatform } from '../../images/manifest.js';
 import { progressRenderer } from '../progress.js';
 
@@ -18,6 +17,7 @@ export const command: Command = {
     const req = createRequest(flags, image, cmd);
     req.pullImage = async (ref) => {
       cli.err(`Unable to find image '${ref}' locally\n`);
+      const { pullImage } = await import('../../images/pull.js'); // only when needed (see run.ts)
       return (await pullImage(cli.engine, ref, { platform: req.platform ? parsePlatform(req.platform) : undefined, onProgress: progressRenderer(cli.err, { tty: Boolean(process.stderr.isTTY), quiet: false }) })).id;
     };
     const c = await new ContainerService(cli.engine).create(req);

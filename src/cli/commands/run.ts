@@ -2,7 +2,6 @@ import { writeFileSync, existsSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { containerFlags, createRequest } from '../container-options.js';
 import { ContainerService } from '../../engine/containers.js';
-import { pullImage } from '../../images/pull.js';
 import { parsePlatform } from '../../images/manifest.js';
 import { progressRenderer } from '../progress.js';
 import { followToExit } from '../attach.js';
@@ -27,6 +26,8 @@ export const command: Command = {
     if (flags.cidfile && existsSync(flags.cidfile as string)) throw conflict(`Container ID file found, make sure the other container isn't running or delete ${flags.cidfile as string}`);
     req.pullImage = async (ref) => {
       cli.err(`Unable to find image '${ref}' locally\n`);
+      // Loaded only when needed: the pull machinery (worker threads, zlib, the registry client) costs every run a few ms to load.
+      const { pullImage } = await import('../../images/pull.js');
       const res = await pullImage(cli.engine, ref, { platform: req.platform ? parsePlatform(req.platform) : undefined, onProgress: progressRenderer(cli.err, { tty: Boolean(process.stderr.isTTY), quiet: false }) });
       return res.id;
     };

@@ -4,7 +4,7 @@
 // dist/unpack-worker.cjs. And a plain per-file transpile of src/, test/ and bench/ into
 // build/ for the test runner and the benchmarks. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,13 @@ await build({
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
+
+// dist/launch.cjs reads the CLI bundle as latin1 (faster than UTF-8): it must be ASCII. esbuild
+// escapes non-ASCII characters in strings, but not in regular expression literals.
+{
+  const i = readFileSync('dist/berth.cjs').findIndex((b) => b > 0x7f);
+  if (i >= 0) throw new Error(`dist/berth.cjs is not ASCII at byte ${i}: write the character as an escape (\\uXXXX) in the source`);
+}
 
 // Warm the code cache with a typical command, so the first real one starts fast too.
 copyFileSync('scripts/launch.cjs', 'dist/launch.cjs');

@@ -846,9 +846,7 @@ export class ContainerService {
     if (runId && c.state.RunId && c.state.RunId !== runId) return;
     this.stopHealth(c);
     const p = this.paths(c.id);
-    await this.runtime(c).delete(c.id).catch(() => undefined);
-    await new NetworkService(this.ctx).detach(c.id, p.bundle).catch((e: Error) => log.warn(`network teardown of ${c.name}: ${e.message}`));
-    await unmount(p.rootfs);
+    await this.release(c, p, (e) => log.warn(`network teardown of ${c.name}: ${e.message}`));
     this.ctx.events.emit('container', 'die', c.id, { name: c.name, exitCode: String(c.state.ExitCode) });
     const policy = c.hostConfig.RestartPolicy;
     const manual = c.state.ManuallyStopped;
@@ -867,6 +865,20 @@ export class ContainerService {
       return;
     }
     if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true });
+  }
+
+  /**
+   * Release what a run of the container held: the runtime's state (and cgroup), its network and
+   * its root filesystem's mount. Once its processes are gone these are independent of each other,
+   * so the three (each a process of its own: runc delete, netavark, umount) go at once.
+   */
+  private async release(c: ContainerRecord, p: ContainerPaths, networkError: (e: Error) => void): Promise<void> {
+    const [, , unmounted] = await Promise.allSettled([
+      this.runtime(c).delete(c.id).catch(() => undefined),
+      new NetworkService(this.ctx).detach(c.id, p.bundle).catch(networkError),
+      unmount(p.rootfs),
+    ]);
+    if (unmounted.status === 'rejected') throw unmounted.reason;
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
@@ -891,9 +903,7 @@ export class ContainerService {
     }
     this.stopHealth(c);
     const p = this.paths(c.id);
-    await this.runtime(c).delete(c.id).catch(() => undefined);
-    await new NetworkService(this.ctx).detach(c.id, p.bundle).catch(() => undefined);
-    await unmount(p.rootfs);
+    await this.release(c, p, () => undefined);
     // The monitor's cleanup and an attached `run --rm` may both get here: one deletes the row.
     if (this.store.delete(c.id)) this.ctx.events.emit('container', 'destroy', c.id, { name: c.name });
     rmSync(p.bundle, { recursive: true, force: true });

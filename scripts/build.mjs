@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // gRPC (berth system cri only) stays in node_modules: bundled, it would make every command's bundle larger.
-const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'];
+// better-sqlite3's JavaScript is bundled (src/state/db.ts loads its addon by path); `bindings`, which
+// it would use to find the addon otherwise, is never reached.
+const external = ['bindings', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'];
 
 function walk(dir) {
   const out = [];

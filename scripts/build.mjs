@@ -4,13 +4,15 @@
 // dist/unpack-worker.cjs. And a plain per-file transpile of src/, test/ and bench/ into
 // build/ for the test runner and the benchmarks. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // gRPC (berth system cri only) stays in node_modules: bundled, it would make every command's bundle larger.
-const external = ['better-sqlite3', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'];
+// better-sqlite3's JavaScript is bundled (src/state/db.ts loads its addon by path); `bindings`, which
+// it would use to find the addon otherwise, is never reached.
+const external = ['bindings', 'zstd-napi', '@napi-rs/xattr', 'node-unix-socket', '@grpc/grpc-js', '@grpc/proto-loader'];
 
 function walk(dir) {
   const out = [];
@@ -41,6 +43,13 @@ await build({
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
+
+// dist/launch.cjs reads the CLI bundle as latin1 (faster than UTF-8): it must be ASCII. esbuild
+// escapes non-ASCII characters in strings, but not in regular expression literals.
+{
+  const i = readFileSync('dist/berth.cjs').findIndex((b) => b > 0x7f);
+  if (i >= 0) throw new Error(`dist/berth.cjs is not ASCII at byte ${i}: write the character as an escape (\\uXXXX) in the source`);
+}
 
 // Warm the code cache with a typical command, so the first real one starts fast too.
 copyFileSync('scripts/launch.cjs', 'dist/launch.cjs');

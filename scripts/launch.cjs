@@ -15,7 +15,9 @@ try {
 } catch {
   /* first run after a build */
 }
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+// The build makes sure the bundle is ASCII only (scripts/build.mjs), so latin1 reads it as it is,
+// several times faster than decoding UTF-8, and V8 gets a one-byte string.
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
 if (cachedData === undefined || script.cachedDataRejected) {
   process.once('exit', () => {
     try {

@@ -33,12 +33,12 @@ export function healthPlan(h: HealthConfig | undefined): HealthPlan | undefined 
 
 /** Go durations as docker's --health-* flags take them: 1s, 500ms, 1m30s. Returns nanoseconds. */
 export function parseGoDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g; // \u00b5: micro (the bundle stays ASCII)
   let total = 0;
   let used = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(s))) {
-    const mult = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: SECOND_NS, m: 60 * SECOND_NS, h: 3600 * SECOND_NS }[m[2] as 's'];
+    const mult = { ns: 1, us: 1e3, '\u00b5s': 1e3, ms: 1e6, s: SECOND_NS, m: 60 * SECOND_NS, h: 3600 * SECOND_NS }[m[2] as 's'];
     total += Number(m[1]) * mult;
     used += m[0].length;
   }

@@ -870,14 +870,20 @@ export class ContainerService {
     if (c.hostConfig.AutoRemove) await this.removeLocked(c.id, { force: true }, true);
   }
 
-  /** What a stopped container leaves: the runtime's record and cgroups, its network, its rootfs mount (independent, so at once). */
+  /**
+   * Release what a run of the container held: the runtime's state (and cgroups), its network and
+   * its root filesystem's mount. Once its processes are gone these are independent of each other,
+   * so the three (each a process of its own: runc delete, netavark, umount) go at once; a failed
+   * unmount is reported after the others have finished.
+   */
   private async teardown(c: ContainerRecord): Promise<void> {
     const p = this.paths(c.id);
-    await Promise.all([
+    const [, , unmounted] = await Promise.allSettled([
       this.runtime(c).delete(c.id).catch(() => undefined),
       new NetworkService(this.ctx).detach(c.id, p.bundle).catch((e: Error) => log.warn(`network teardown of ${c.name}: ${e.message}`)),
       unmount(p.rootfs),
     ]);
+    if (unmounted.status === 'rejected') throw unmounted.reason;
   }
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {

@@ -23,6 +23,7 @@ import type { Readable, Writable } from 'node:stream';
 import { BerthError } from '../errors.js';
 import { findOnPath } from '../platform/runtimes.js';
 import type { OciRuntime } from './oci.js';
+import { monitorEnv } from './monitor.js';
 
 export interface ExecSessionOptions {
   containerId: string;
@@ -77,7 +78,7 @@ export function launchExecSession(o: ExecSessionOptions): Promise<ExecSession> {
   ];
   const child: ChildProcess = spawn(conmon, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+    env: monitorEnv({ _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' }),
     detached: true,
     cwd: o.dir,
   });

@@ -69,11 +69,8 @@ export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
     // conmon points LISTEN_PID at the runtime, which then hands the sockets on (LISTEN_PID=1 inside).
     ...(listen ? ['--replace-listen-pid'] : []),
   ];
-  // conmon and the runtime never see the unit's NOTIFY_SOCKET (runc would relay it itself) nor
-  // sockets that are not meant for them. Passed sockets keep their numbers (3..), so the sync
-  // pipe comes after them.
-  const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: String(3 + listen) };
-  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) delete env[k];
+  // Passed sockets keep their numbers (3..), so the sync pipe comes after them.
+  const env = monitorEnv({ _OCI_SYNCPIPE: String(3 + listen) });
   if (listen) {
     env.LISTEN_FDS = String(listen);
     env.LISTEN_PID = '1';
@@ -114,6 +111,34 @@ export function launchMonitor(o: MonitorOptions): Promise<Monitored> {
     child.on('close', () => done(new BerthError('runtime', `conmon exited before the container was created: ${stderr.replace(/\[conmon:d\][^\n]*\n?/g, '').trim() || 'no message'}`)));
     child.on('error', (e) => done(new BerthError('runtime', `conmon: ${e.message}`)));
   });
+}
+
+/** What berth's own environment may hand on to the monitor (see monitorEnv). */
+const PASSED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'TMPDIR', 'TZ', 'DOCKER_CONFIG'];
+
+/**
+ * The environment of a conmon: only what conmon, the runtime it runs and its exit command
+ * (`berth container cleanup`, which may start the container again) read, not everything the
+ * caller had. conmon lives as long as its container, so what it is started with stays resident:
+ *  - PATH (tools in /usr/sbin), HOME/USER/LOGNAME/TMPDIR, TZ (the log's timestamps),
+ *    DOCKER_CONFIG, XDG_* (rootless defaults: the runroot, the config file when no --config is
+ *    passed) and BERTH_* (BERTH_HOST_GID for keep-id, BERTH_LOG_LEVEL, ...), as the caller had them.
+ *  - Never the unit's NOTIFY_SOCKET (runc would relay it itself) or its LISTEN_* sockets:
+ *    launchMonitor adds those only when they are meant for the container.
+ *  - No locale: conmon runs in the C locale (no locale files mapped) and CHARSET=UTF-8 tells its
+ *    GLib that arguments are UTF-8, which berth's are (in the C locale without it, GLib's option
+ *    parser refuses a non-ASCII path: "Invalid byte sequence in conversion input").
+ *  - LD_BIND_NOW=1: conmon itself is linked "now" (BIND_NOW), its libraries are not, so a library
+ *    function first called after conmon daemonises would bind lazily in the monitor, pulling the
+ *    dynamic linker's lookup code into its resident set (in the C locale realloc, from the sync
+ *    pipe's message, costs ~400 kB of RSS that way). Binding at start does that work before the fork.
+ */
+export function monitorEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && (PASSED.includes(k) || k.startsWith('BERTH_') || k.startsWith('XDG_'))) env[k] = v;
+  }
+  return { ...env, CHARSET: 'UTF-8', LD_BIND_NOW: '1', ...extra };
 }
 
 /** runc's messages are JSON log lines or "time=... level=error msg=..." text: keep the msg. */

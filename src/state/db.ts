@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 
 export type Database = BetterSqlite3.Database;
@@ -127,8 +128,9 @@ CREATE TABLE IF NOT EXISTS events (
 
 export function openDatabase(root: string): Database {
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Sqlite(join(root, 'berth.db'), { timeout: 30_000 });
+  // better-sqlite3's JavaScript is in the CLI bundle (and its code cache); its addon is loaded by
+  // path here, which spares the `bindings` package's search for it (a dozen stats and a stack trace).
+  const db = new Sqlite(join(root, 'berth.db'), { timeout: 30_000, nativeBinding: require.resolve('better-sqlite3/build/Release/better_sqlite3.node') });
   // Switching a new database to WAL takes an exclusive lock and does not wait on the busy
   // handler: two berth processes opening a fresh root at once retry here.
   for (let attempt = 0; ; attempt++) {

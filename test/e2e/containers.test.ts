@@ -1,4 +1,5 @@
 // Containers end to end with real runc under conmon, on an image made from busybox-static.
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -217,6 +218,26 @@ describe('detached containers', () => {
     // An attached run -i ends when its input does: the container's stdin closed with the client's.
     assert.equal(await ok(sb, ['run', '--rm', '-i', IMG, 'cat'], { input: 'piped\n' }), 'piped\n');
     await ok(sb, ['rm', '-f', 'keeps-stdin', 'created-i']);
+  });
+
+  test('the monitor gets the environment it needs, not the caller\'s; a store path that is not ASCII works without a locale', async () => {
+    const id = (await ok(sb, ['run', '-d', IMG, 'sleep', '60'], { env: { BERTH_TEST_MARK: 'kept', UNRELATED_TO_BERTH: 'dropped', LANG: 'C.UTF-8' } })).trim();
+    const monitor = Number(readFileSync(join(sb.runroot, 'containers', id, 'conmon.pid'), 'utf8'));
+    const env = readFileSync(`/proc/${monitor}/environ`, 'utf8').split('\0').filter(Boolean);
+    assert.ok(env.includes('BERTH_TEST_MARK=kept'), env.join(' '));
+    assert.ok(env.some((e) => e.startsWith('PATH=')), env.join(' '));
+    for (const k of ['UNRELATED_TO_BERTH', 'LANG', 'NOTIFY_SOCKET']) assert.ok(!env.some((e) => e.startsWith(`${k}=`)), `${k} reached the monitor`);
+    await ok(sb, ['rm', '-f', id]);
+    // conmon's GLib reads arguments in the locale's charset: with no locale, a path with a
+    // non-ASCII letter made conmon fail before it created the container.
+    const bare = { PATH: process.env.PATH, HOME: sb.dir, BERTH_CONFIG: sb.configFile };
+    const store = ['--root', join(work, 'störe'), '--runroot', join(work, 'rün')];
+    const berth = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(BERTH, [...store, ...args], { env: bare }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }));
+      });
+    assert.equal((await berth(['import', join(work, 'rootfs.tar'), IMG])).code, 0);
+    assert.deepEqual(await berth(['run', '--rm', '--network', 'none', IMG, 'echo', 'grüße']), { code: 0, out: 'grüße\n' });
   });
 
   test('a name conflict is refused with code 125', async () => {

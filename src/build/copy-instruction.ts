@@ -7,6 +7,7 @@ import { join, posix } from 'node:path';
 import { resolveInRoot } from '../containers/copy.js';
 import { resolveUser } from '../containers/user.js';
 import { sha256 } from '../images/content-store.js';
+import { httpGet, type Download as HttpDownload } from '../util/http-get.js';
 import type { Instruction } from './instructions.js';
 import { DockerfileError, isHeredocToken } from './dockerfile.js';
 import { IgnoreMatcher, parseIgnoreFile } from './dockerignore.js';
@@ -118,19 +119,24 @@ export async function prepareCopy(env: StepEnv, ins: Instruction): Promise<Prepa
 }
 
 async function download(env: StepEnv, url: string, checksum?: string): Promise<Download> {
-  let res: Response;
+  let res: HttpDownload;
+  const chunks: Buffer[] = [];
   try {
-    res = await fetch(url, { redirect: 'follow' });
+    res = await httpGet(url);
+    if (res.status < 200 || res.status > 299) {
+      res.body.resume();
+      throw new BuildError(`ADD ${url}: the server answered ${res.status} ${res.statusText}`);
+    }
+    for await (const c of res.body) chunks.push(c as Buffer);
   } catch (e) {
-    throw new BuildError(`ADD ${url}: ${(e as Error).message}`);
+    throw e instanceof BuildError ? e : new BuildError(`ADD ${url}: ${(e as Error).message}`);
   }
-  if (!res.ok) throw new BuildError(`ADD ${url}: the server answered ${res.status} ${res.statusText}`);
-  const body = Buffer.from(await res.arrayBuffer());
+  const body = Buffer.concat(chunks);
   const digest = sha256(body);
   if (checksum && checksum !== digest) throw new BuildError(`ADD ${url}: checksum mismatch: expected ${checksum}, got ${digest}`);
   const file = join(env.tmp, `download-${digest.slice(7, 23)}`);
   writeFileSync(file, body);
-  const lm = res.headers.get('last-modified');
+  const lm = res.headers['last-modified'];
   return { url, file, digest, name: posix.basename(new URL(url).pathname) || 'index.html', mtime: lm ? new Date(lm) : undefined };
 }
 

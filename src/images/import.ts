@@ -2,7 +2,7 @@
 // base, through the same path as commit.
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EngineContext } from '../engine/context.js';
 import { applyChange } from './changes.js';
@@ -10,6 +10,7 @@ import { decompressor, sniffCompression } from './layer-fetch.js';
 import { hostPlatform, type ContainerConfig } from './manifest.js';
 import { storeNewLayerImage } from './commit.js';
 import { errorMessage, invalid } from '../errors.js';
+import { httpGet, type Download } from '../util/http-get.js';
 
 export interface ImportOptions {
   changes: string[];
@@ -20,21 +21,24 @@ export interface ImportOptions {
   platform?: { os: string; architecture: string; variant?: string };
 }
 
-/** What `import` reads for a source: `input` for "-", the body of an http(s) URL (downloaded with Node's fetch). */
+/** What `import` reads for a source: `input` for "-", the body of an http(s) URL (src/util/http-get.ts). */
 export async function importSource(src: string, input: Readable | undefined): Promise<Readable> {
   if (src === '-') {
     if (!input) throw invalid('import from "-" needs an input stream');
     return input;
   }
   if (!/^https?:\/\//i.test(src)) throw invalid(`fromSrc must be "-" or an http(s) URL, not "${src}"`);
-  let resp: Response;
+  let resp: Download;
   try {
-    resp = await fetch(src, { redirect: 'follow' });
+    resp = await httpGet(src);
   } catch (e) {
-    throw invalid(`downloading ${src}: ${errorMessage((e as { cause?: unknown }).cause ?? e)}`);
+    throw invalid(`downloading ${src}: ${errorMessage(e)}`);
   }
-  if (!resp.ok || !resp.body) throw invalid(`downloading ${src}: ${resp.status} ${resp.statusText}`);
-  return Readable.fromWeb(resp.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  if (resp.status < 200 || resp.status > 299) {
+    resp.body.resume();
+    throw invalid(`downloading ${src}: ${resp.status} ${resp.statusText}`);
+  }
+  return resp.body;
 }
 
 export async function importImage(ctx: EngineContext, input: Readable, opts: ImportOptions): Promise<string> {

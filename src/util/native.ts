@@ -8,3 +8,4 @@ export const xattr = (): typeof import('@napi-rs/xattr') => require('@napi-rs/xa
 export const zstd = (): typeof import('zstd-napi') => require('zstd-napi');
 export const unixSocket = (): typeof import('node-unix-socket') => require('node-unix-socket');
 export const childProcess = (): typeof import('node:child_process') => require('node:child_process');
+export const tlsModule = (): typeof import('node:tls') => require('node:tls');

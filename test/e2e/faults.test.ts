@@ -2,12 +2,16 @@
 // exit code 1 that names the image and the layer, and leaves no trace in the store.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtures, type Fixtures, type HostileKind } from '../helpers/fixtures.js';
 import { startFaultyRegistry, type FaultyRegistry } from '../helpers/registry.js';
 import { ok, sandboxes, type Sandbox } from '../helpers/berth.js';
+import { makeTestCa } from '../helpers/tls.js';
 
 let fx: Fixtures;
 let fxDir: string;
@@ -172,6 +176,42 @@ describe('registry auth and mirrors (in-process registry: the Debian registry is
       assert.ok(mirror.requests.some((r) => r.path === '/v2/library/mirrored/manifests/latest'));
     } finally {
       await mirror.stop();
+    }
+  });
+
+  test('a mirror over TLS whose CA is named by NODE_EXTRA_CA_CERTS is trusted; with another CA file berth refuses it', async () => {
+    const mirror = await startFaultyRegistry({ repos: { 'library/tlsmirrored': fx.single.dir } });
+    const dir = mkdtempSync(join(tmpdir(), 'berth-tls-'));
+    // TLS in front of the in-process registry (bin/berth hands NODE_EXTRA_CA_CERTS to berth's
+    // own TLS code rather than to Node's start-up: src/util/tls.ts).
+    const ca = makeTestCa(dir);
+    const [mhost, mport] = mirror.host.split(':');
+    const proxy = createHttpsServer({ key: ca.key, cert: ca.cert }, (req, res) => {
+      const up = httpRequest({ host: mhost, port: Number(mport), path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    const handshakeErrors: string[] = [];
+    proxy.on('tlsClientError', (e: Error) => handshakeErrors.push(e.message));
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const sb = fresh();
+      appendFileSync(sb.configFile, `[registries.mirrors]\n"docker.io" = ["https://127.0.0.1:${(proxy.address() as AddressInfo).port}"]\n`);
+      // Untrusted, the mirror is given up (then docker.io itself, unreachable here, fails the pull).
+      const untrusted = await sb.run(['pull', 'tlsmirrored'], { env: { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' } });
+      assert.notEqual(untrusted.code, 0);
+      assert.ok(handshakeErrors.length > 0, 'berth broke off the TLS handshake');
+      assert.equal(mirror.requests.length, 0);
+      const out = await ok(sb, ['pull', 'tlsmirrored'], { env: { NODE_EXTRA_CA_CERTS: ca.caFile } });
+      assert.ok(out.trimEnd().endsWith('docker.io/library/tlsmirrored:latest'), out);
+      assert.ok(mirror.requests.some((r) => r.path === '/v2/library/tlsmirrored/manifests/latest'));
+    } finally {
+      proxy.close();
+      await mirror.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,11 +7,12 @@ import { BerthError, notFound, unauthorized } from '../../errors.js';
 import type { Credentials } from './credentials.js';
 import { MANIFEST_ACCEPT } from '../manifest.js';
 import { log } from '../../util/log.js';
+import { tlsTrust } from '../../util/tls.js';
 
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
-};
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+let httpsAgent: https.Agent | undefined;
+/** Made on first use: it carries the extra CA certificates berth trusts (src/util/tls.ts). */
+const secureAgent = (): https.Agent => (httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsTrust() }));
 
 export interface Endpoint {
   /** base URL, e.g. http://127.0.0.1:5000 */
@@ -70,7 +71,7 @@ function rawRequest(url: string, opts: RequestOptions & { headers: Record<string
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(u, { method: opts.method ?? 'GET', headers: opts.headers, agent: u.protocol === 'https:' ? agents.https : agents.http }, (res) => {
+    const req = mod.request(u, { method: opts.method ?? 'GET', headers: opts.headers, agent: u.protocol === 'https:' ? secureAgent() : httpAgent }, (res) => {
       log.debug(`${opts.method ?? 'GET'} ${u.toString()}${opts.headers.range ? ` (${opts.headers.range})` : ''} -> ${res.statusCode}`);
       resolve(res);
     });

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { BerthError, invalid } from '../../errors.js';
 import { childProcess } from '../../util/native.js';
+import { withExtraCaCerts } from '../../util/tls.js';
 
 export interface Credentials {
   username: string;
@@ -127,7 +128,7 @@ async function runHelper(name: string, verb: 'get' | 'store' | 'erase', input: s
   const bin = `docker-credential-${name}`;
   const { spawn } = childProcess();
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [verb], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, [verb], { stdio: ['pipe', 'pipe', 'pipe'], env: withExtraCaCerts(process.env) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

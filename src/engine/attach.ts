@@ -32,19 +32,17 @@ export class DetachKeys {
   }
 }
 
-/** The exit code conmon records, once the container has stopped. */
+/** The exit code conmon records, once the container has stopped (woken by the exit file's inotify event). */
 export async function waitExit(svc: ContainerService, c: ContainerRecord): Promise<number> {
-  let idle = 5;
   for (;;) {
     const code = svc.exitCodeOf(c.id);
     if (code !== undefined) return code;
-    await new Promise((r) => setTimeout(r, idle));
-    idle = Math.min(idle * 2, 50);
-    if (idle === 50) {
-      const rec = svc.store.get(c.id);
-      if (!rec) return svc.exitCodeOf(c.id) ?? c.state.ExitCode;
-      if (!(await svc.reconcile(rec)).state.Running) return svc.exitCodeOf(c.id) ?? rec.state.ExitCode;
-    }
+    await svc.exitFileChange(c.id, 50);
+    if (svc.exitCodeOf(c.id) !== undefined) continue;
+    // No exit file yet: is the container still there and running (its monitor may have died)?
+    const rec = svc.store.get(c.id);
+    if (!rec) return svc.exitCodeOf(c.id) ?? c.state.ExitCode;
+    if (!(await svc.reconcile(rec)).state.Running) return svc.exitCodeOf(c.id) ?? rec.state.ExitCode;
   }
 }
 

@@ -3,7 +3,7 @@
 // (which builds them from flags, as docker's CLI does) and the API (which receives them as
 // JSON) share every rule here.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { BerthError, conflict, invalid, notFound } from '../errors.js';
@@ -523,13 +523,40 @@ export class ContainerService {
     }
   }
 
+  /**
+   * Resolves when the monitor writes (or removes) the container's exit file, watched through
+   * inotify, or after `ms` at the latest: callers look again either way, and reconcile, which
+   * also catches a monitor that died without writing one.
+   */
+  exitFileChange(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let watcher: FSWatcher | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        watcher?.close();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      try {
+        watcher = watch(this.paths(id).exitDir, (_event, name) => {
+          if (name === id) done();
+        });
+        watcher.on('error', done);
+      } catch {
+        return; // no exit directory yet: the timer alone
+      }
+      // Written between the caller's look and the watch: no event will come for it.
+      if (this.exitCodeOf(id) !== undefined) done();
+    });
+  }
+
   /** Resolves with the exit code once the container is no longer running. */
   async wait(idOrName: string, timeoutMs = Infinity): Promise<number> {
     const start = Date.now();
     let c = await this.get(idOrName);
     while (c.state.Running || c.state.Restarting) {
       if (Date.now() - start > timeoutMs) throw new BerthError('unavailable', `timed out waiting for ${idOrName}`);
-      await new Promise((r) => setTimeout(r, 50));
+      await this.exitFileChange(c.id, 50);
       const next = this.store.get(c.id);
       if (!next) return c.state.ExitCode;
       c = await this.reconcile(next);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import type { Database } from '../state/db.js';
 import { pidAlive } from '../images/content-store.js';
+import { markTopDirectory } from '../platform/fsnodes.js';
 
 export interface SnapshotRow {
   chain_id: string;
@@ -35,7 +36,10 @@ export class Snapshotter {
     this.dir = join(root, 'storage', 'overlay');
     this.tmpDir = join(root, 'storage', 'tmp');
     if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    if (!existsSync(this.tmpDir)) mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+    if (!existsSync(this.tmpDir)) {
+      mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+      markTopDirectory(this.tmpDir);
+    }
   }
 
   diffPath(chainId: string): string {

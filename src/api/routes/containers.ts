@@ -235,9 +235,10 @@ async function wait(r: ApiRequest): Promise<void> {
         cleanup = svc.cleanup(first.id, last.state.RunId).catch(() => undefined).then(() => void (cleanup = undefined));
       }
     }
-    // Reading the exit file is cheap: poll briskly at first (short-lived containers), then less;
-    // the service's own cleanup ending is news at once.
-    await Promise.race([sleep(Date.now() - t0 < 3000 ? 10 : running ? 50 : 100), ...(cleanup ? [cleanup] : [])]);
+    // A running container's exit is news at once (the exit file's inotify event; 50 ms at worst),
+    // and so is the end of the service's own cleanup; otherwise poll, briskly at first.
+    const pause = running && svc.exitCodeOf(first.id) === undefined ? svc.exitFileChange(first.id, 50) : sleep(Date.now() - t0 < 3000 ? 10 : 100);
+    await Promise.race([pause, ...(cleanup ? [cleanup] : [])]);
   }
 }
 

@@ -1,22 +1,20 @@
 // The Engine API with the clients people use besides the docker CLI: docker-compose 1.29 and
 // docker-py (Debian's packages) and testcontainers-node, each against berth's socket.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ok, REPO, sandboxes, type Sandbox } from '../helpers/berth.js';
-import { clearEngine, startService, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
+import { ok, REPO, type Sandbox } from '../helpers/berth.js';
+import { serviceFixture } from '../helpers/server.js';
 
 const IMG = 'test/clientbox:1';
 const COMPOSE = '/usr/bin/docker-compose';
 const PYTHON = '/usr/bin/python3'; // Debian's, with python3-docker (not a pyenv one on PATH)
-const boxes = sandboxes();
+const fx = serviceFixture('berth-clients-', IMG);
 let sb: Sandbox;
 let work: string;
 let sock: string;
-let service: Server | undefined;
 
 /**
  * A /24 for a user network given with an IPAM config (compose's ipam, docker-py's IPAMPool),
@@ -46,19 +44,8 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'berth-clients-'));
-  const rootfs = await writeRootfsTar(work);
-  sb = boxes.fresh();
-  sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', rootfs, IMG]);
-  service = await startService(sb, sock);
-});
-
-after(async () => {
-  await stopServer(service);
-  if (sb) await clearEngine(sb);
-  boxes.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  await fx.ready();
+  ({ sb, work, sock } = fx);
 });
 
 describe('docker-compose 1.29', { skip: existsSync(COMPOSE) ? false : 'needs docker-compose (Debian: docker-compose; scripts/setup.sh installs it)' }, () => {

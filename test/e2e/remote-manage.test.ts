@@ -1,21 +1,19 @@
 // The remote backend (berth -H) for networks, volumes and the container commands that manage a
 // container's files, limits and resources: each run against `berth system service` on a socket
 // in the sandbox, its effects checked through the local engine, which must agree.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ok, sandboxes, type RunResult, type Sandbox } from '../helpers/berth.js';
-import { clearEngine, startService, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
+import { ok, type RunResult, type Sandbox } from '../helpers/berth.js';
+import { serviceFixture } from '../helpers/server.js';
 
 const IMG = 'test/remotebox:1';
-const boxes = sandboxes();
+const fx = serviceFixture('berth-remote-', IMG);
 let sb: Sandbox;
 let work: string;
 let sock: string;
-let service: Server | undefined;
 
 /** berth -H unix://SOCK ARGS */
 const remote = (args: string[]) => ['-H', `unix://${sock}`, ...args];
@@ -46,19 +44,8 @@ async function runFor(args: string[], ms: number): Promise<string> {
 }
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'berth-remote-'));
-  const rootfs = await writeRootfsTar(work);
-  sb = boxes.fresh();
-  sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', rootfs, IMG]);
-  service = await startService(sb, sock);
-});
-
-after(async () => {
-  await stopServer(service);
-  if (sb) await clearEngine(sb);
-  boxes.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  await fx.ready();
+  ({ sb, work, sock } = fx);
 });
 
 describe('networks over -H', () => {

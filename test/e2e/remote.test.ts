@@ -8,16 +8,15 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok, sandboxes, type RunResult, type Sandbox } from '../helpers/berth.js';
-import { clearEngine, startService, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
+import type { RunResult, Sandbox } from '../helpers/berth.js';
+import { serviceFixture } from '../helpers/server.js';
 import { canRunBerth, createUser, type TestUser } from '../helpers/users.js';
 
 const IMG = 'test/remotebox:1';
-const boxes = sandboxes();
+const fx = serviceFixture('berth-remote-', IMG);
 let sb: Sandbox;
 let work: string;
 let sock: string;
-let service: Server | undefined;
 
 /** berth with -H pointing at the service (the sandbox's --root is passed too and must not matter). */
 const remote = (args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> => sb.run(['-H', `unix://${sock}`, ...args], opts);
@@ -29,19 +28,8 @@ async function remoteOk(args: string[], opts?: { input?: string }): Promise<stri
 }
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'berth-remote-'));
-  const rootfs = await writeRootfsTar(work);
-  sb = boxes.fresh();
-  sock = join(sb.dir, 'api.sock');
-  await ok(sb, ['import', '-c', 'CMD ["sh"]', rootfs, IMG]);
-  service = await startService(sb, sock);
-});
-
-after(async () => {
-  await stopServer(service);
-  if (sb) await clearEngine(sb);
-  boxes.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  await fx.ready();
+  ({ sb, work, sock } = fx);
 });
 
 describe('berth -H unix://', () => {

@@ -1,9 +1,11 @@
 // berth's long-running commands (system service, system cri) as the tests run them: started in
 // a sandbox, awaited until their socket exists, stopped with a signal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH, type Sandbox } from './berth.js';
+import { after, before } from 'node:test';
+import { BERTH, ok, sandboxes, type Sandbox } from './berth.js';
 import { busyboxEntries, makeTar, BUSYBOX_PATH } from './fixtures.js';
 
 export interface Server {
@@ -57,4 +59,42 @@ export async function clearEngine(sb: Sandbox): Promise<void> {
   if (ids.length) await sb.run(['rm', '-f', ...ids]);
   for (const n of await list(['network', 'ls', '-q', '--filter', 'type=custom'])) await sb.run(['network', 'rm', n]);
   for (const v of await list(['volume', 'ls', '-q'])) await sb.run(['volume', 'rm', '-f', v]);
+}
+
+export interface ServiceFixture {
+  sb: Sandbox;
+  /** a scratch directory of the test file's (rootfs.tar is in it) */
+  work: string;
+  sock: string;
+  /** settles once all of the above is there (node 20 runs a file's root before-hooks at once, not one after another) */
+  ready(): Promise<void>;
+}
+
+/**
+ * What the API and -H test files start from, made before their tests and removed after them: a
+ * sandbox with a busybox image imported as `image`, and berth's service on its api.sock.
+ */
+export function serviceFixture(prefix: string, image: string): ServiceFixture {
+  const boxes = sandboxes();
+  let service: Server | undefined;
+  let setup: Promise<void> | undefined;
+  const fx = {
+    ready: () =>
+      (setup ??= (async () => {
+        fx.work = mkdtempSync(join(tmpdir(), prefix));
+        const rootfs = await writeRootfsTar(fx.work);
+        fx.sb = boxes.fresh();
+        fx.sock = join(fx.sb.dir, 'api.sock');
+        await ok(fx.sb, ['import', '-c', 'CMD ["sh"]', rootfs, image]);
+        service = await startService(fx.sb, fx.sock);
+      })()),
+  } as ServiceFixture;
+  before(() => fx.ready());
+  after(async () => {
+    await stopServer(service);
+    if (fx.sb) await clearEngine(fx.sb);
+    boxes.cleanup();
+    if (fx.work) rmSync(fx.work, { recursive: true, force: true });
+  });
+  return fx;
 }

@@ -135,8 +135,8 @@ export class ApiClient {
   }
 }
 
-/** Each JSON value of a stream of JSON messages (events, pull and build progress), as it comes. */
-export async function* jsonMessages<T = Record<string, unknown>>(body: Readable): AsyncGenerator<T> {
+/** Each line of a stream of JSON messages (events, pull and build progress), as it comes, untouched. */
+export async function* jsonLines(body: Readable): AsyncGenerator<string> {
   let buf = '';
   for await (const chunk of body) {
     buf += (chunk as Buffer).toString();
@@ -144,10 +144,15 @@ export async function* jsonMessages<T = Record<string, unknown>>(body: Readable)
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (line) yield JSON.parse(line) as T;
+      if (line) yield line;
     }
   }
-  if (buf.trim()) yield JSON.parse(buf) as T;
+  if (buf.trim()) yield buf.trim();
+}
+
+/** Each JSON value of such a stream. */
+export async function* jsonMessages<T = Record<string, unknown>>(body: Readable): AsyncGenerator<T> {
+  for await (const line of jsonLines(body)) yield JSON.parse(line) as T;
 }
 
 /** docker's stdcopy framing read back: 8-byte headers (stream, 0, 0, 0, u32 BE size), then the data. */

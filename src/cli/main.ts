@@ -95,7 +95,6 @@ export async function main(argv: string[]): Promise<number> {
       return resolved.code;
     }
     const { command, name } = resolved;
-    const { LocalBackend } = await import('../backend/local/index.js');
     failureCode = command.failureCode ?? 1;
     if (resolved.argv.includes('--help') || resolved.argv.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
       write(helpText(`berth ${name} ${command.usage}`, command.summary, [...command.flags, { name: 'help', type: 'bool', help: 'Print usage' }], command.aliases));
@@ -104,6 +103,8 @@ export async function main(argv: string[]): Promise<number> {
     const parsed = parseArgs(resolved.argv, command.flags, name, !command.stopAtPositional);
     const { EngineContext } = await import('../engine/context.js');
     const remote = host ? await import('../backend/remote/index.js').then((m) => new m.RemoteBackend(m.parseHost(host), { identity: (g.flags.identity as string | undefined) ?? (process.env.BERTH_SSHKEY || undefined), dockerConfig: config.dockerConfigDir })) : undefined;
+    // Only one of the two backends is ever loaded (the local one pulls in the engine's services).
+    const { LocalBackend } = remote ? { LocalBackend: undefined } : await import('../backend/local/index.js');
     const [min, max] = command.args;
     if (parsed.args.length < min || parsed.args.length > max) {
       const want = min === max ? `exactly ${min} argument${min === 1 ? '' : 's'}` : max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `at most ${max} argument${max === 1 ? '' : 's'}`;
@@ -112,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     const cli: Cli = {
       config,
       get backend() {
-        return (backend ??= remote ?? new LocalBackend(this.engine));
+        return (backend ??= remote ?? new LocalBackend!(this.engine));
       },
       get engine() {
         if (remote) throw new BerthError('not-implemented', `"berth ${name}" works on this host's engine only, not on a remote one (${remote.where})`);

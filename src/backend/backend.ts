@@ -5,6 +5,7 @@
 // else; a command is written once against this and runs unchanged either way.
 import type { Readable } from 'node:stream';
 import type { CreateRequest } from '../engine/containers.js';
+import type { SystemInfo } from '../engine/system.js';
 import type { ContainerStats } from '../engine/stats.js';
 import type { HostConfig } from '../containers/model.js';
 import type { NetworkBackend } from './networks.js';
@@ -178,11 +179,42 @@ export interface VersionReport extends Json {
   KernelVersion?: string;
 }
 
+/** docker's GET /info, with the fields the CLI reads typed; those after DockerRootDir are berth's own (absent from dockerd). */
+export interface InfoReport extends Json {
+  Containers: number;
+  ContainersRunning: number;
+  ContainersPaused: number;
+  ContainersStopped: number;
+  Images: number;
+  ServerVersion: string;
+  Driver: string;
+  DriverStatus?: Array<[string, string]>;
+  CgroupVersion: string;
+  Runtimes?: Record<string, { path: string; version?: string }>;
+  DefaultRuntime?: string;
+  SecurityOptions?: string[];
+  KernelVersion: string;
+  OperatingSystem: string;
+  OSType: string;
+  Architecture: string;
+  NCPU: number;
+  MemTotal: number;
+  Name: string;
+  DockerRootDir: string;
+  Root?: string;
+  RunRoot?: string;
+  ConfigFile?: string;
+  CgroupMode?: string;
+  Rootless?: boolean;
+  RootlessDetails?: SystemInfo['RootlessDetails'];
+  UnusableRuntimes?: Record<string, { path: string; reason?: string }>;
+}
+
 export interface SystemBackend {
   /** docker's GET /version of the engine (the remote service's, or this berth's) */
   version(): Promise<VersionReport>;
   /** docker's GET /info, with berth's own fields when the engine is berth */
-  info(): Promise<Json>;
+  info(): Promise<InfoReport>;
   /** the engine's events, oldest first, until `until` (without it, for as long as this process runs) */
   events(o: EventOptions, onEvent: (e: SystemEvent) => void): Promise<void>;
 }

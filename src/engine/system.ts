@@ -6,6 +6,7 @@ import { cgroupMode, rootlessLimits } from '../platform/cgroups.js';
 import { probeRuntimes, type RuntimeInfo } from '../platform/runtimes.js';
 import { API_VERSION, MIN_API_VERSION, VERSION } from '../version.js';
 import { ContainerService } from './containers.js';
+import type { InfoReport } from '../backend/backend.js';
 import { parseIdMap, type IdRange } from '../platform/userns.js';
 
 export interface SystemInfo {
@@ -118,7 +119,7 @@ export function versionReport(): { Version: string; ApiVersion: string; Os: stri
  * docker's GET /info, with berth's own fields beside docker's (RunRoot, ConfigFile, CgroupMode,
  * Rootless and its details, each runtime's version, and the runtimes that do not work here, why).
  */
-export async function dockerInfo(ctx: EngineContext): Promise<Record<string, unknown>> {
+export async function dockerInfo(ctx: EngineContext): Promise<InfoReport> {
   const s = await systemInfo(ctx);
   const list = await new ContainerService(ctx).list(true);
   const runtimes: Record<string, { path: string; version?: string; works: true }> = {};

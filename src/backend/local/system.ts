@@ -1,5 +1,5 @@
 // The system half of the local backend: this engine's version, info and event log.
-import type { EventOptions, Json, SystemBackend, SystemEvent, VersionReport } from '../backend.js';
+import type { EventOptions, InfoReport, SystemBackend, SystemEvent, VersionReport } from '../backend.js';
 import type { EngineContext } from '../../engine/context.js';
 import { dockerInfo, versionReport } from '../../engine/system.js';
 import { EVENT_FILTERS, readEvents } from '../../engine/events.js';
@@ -12,7 +12,7 @@ export class LocalSystem implements SystemBackend {
     return versionReport();
   }
 
-  info(): Promise<Json> {
+  info(): Promise<InfoReport> {
     return dockerInfo(this.ctx);
   }
 

@@ -1,5 +1,5 @@
 // The system half of the remote backend: GET /version, /info and the /events stream.
-import type { EventOptions, Json, SystemBackend, SystemEvent, VersionReport } from '../backend.js';
+import type { EventOptions, InfoReport, SystemBackend, SystemEvent, VersionReport } from '../backend.js';
 import { jsonLines, type ApiClient } from './client.js';
 import { filtersQuery, unixTime } from './containers.js';
 
@@ -10,7 +10,7 @@ export class RemoteSystem implements SystemBackend {
     return this.api.call('GET', '/version');
   }
 
-  info(): Promise<Json> {
+  info(): Promise<InfoReport> {
     return this.api.call('GET', '/info');
   }
 

@@ -1,5 +1,4 @@
 import type { Command } from '../command.js';
-import type { IdRange } from '../../platform/userns.js';
 import { formatInspect } from '../format.js';
 import { goJson } from '../../util/gotemplate.js';
 import { bytesSize } from '../../util/units.js';
@@ -10,7 +9,7 @@ export const command: Command = {
   args: [0, 0],
   flags: [{ name: 'format', short: 'f', type: 'string', value: 'string', help: "Format output using a custom template: 'json' or a Go template" }],
   async run(cli, flags) {
-    const info = (await cli.backend.system.info()) as unknown as Info;
+    const info = await cli.backend.system.info();
     const format = flags.format as string | undefined;
     if (format) {
       cli.out(format === 'json' ? goJson(info) + '\n' : formatInspect(format, [info]));
@@ -59,34 +58,3 @@ export const command: Command = {
     cli.out(lines.join('\n') + '\n');
   },
 };
-
-/** docker's /info as this command reads it; the fields after DockerRootDir are berth's own. */
-interface Info {
-  Containers: number;
-  ContainersRunning: number;
-  ContainersPaused: number;
-  ContainersStopped: number;
-  Images: number;
-  ServerVersion: string;
-  Driver: string;
-  DriverStatus?: Array<[string, string]>;
-  CgroupVersion: string;
-  Runtimes?: Record<string, { path: string; version?: string }>;
-  DefaultRuntime?: string;
-  SecurityOptions?: string[];
-  KernelVersion: string;
-  OperatingSystem: string;
-  OSType: string;
-  Architecture: string;
-  NCPU: number;
-  MemTotal: number;
-  Name: string;
-  DockerRootDir: string;
-  Root?: string;
-  RunRoot?: string;
-  ConfigFile?: string;
-  CgroupMode?: string;
-  Rootless?: boolean;
-  RootlessDetails?: { UidMap: IdRange[]; GidMap: IdRange[]; Storage: string; Network: string; CgroupLimits: string };
-  UnusableRuntimes?: Record<string, { path: string; reason?: string }>;
-}

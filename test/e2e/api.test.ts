@@ -11,6 +11,7 @@ import Docker from 'dockerode';
 import WebSocket from 'ws';
 import { BERTH, ok, sandboxes, type Sandbox } from '../helpers/berth.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
+import { inTerminal } from '../helpers/terminal.js';
 import { clearEngine, startServer, stopServer, writeRootfsTar, type Server } from '../helpers/server.js';
 
 const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
@@ -230,37 +231,24 @@ describe('containers with the docker CLI', () => {
   });
 
   test('run -it gives a working shell through a terminal', async () => {
-    const child = spawn('script', ['-qec', `${DOCKER} run -it --rm ${IMG} sh`, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.match(out, re);
-    };
-    await waitFor(/# /);
-    child.stdin.write('echo answer-$((6*7))\r');
-    await waitFor(/answer-42/);
-    child.stdin.write('exit 6\r');
-    const code = await new Promise((r) => child.on('close', r));
-    assert.equal(code, 6);
+    const term = inTerminal(`${DOCKER} run -it --rm ${IMG} sh`, { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig });
+    await term.waitFor(/# /);
+    term.write('echo answer-$((6*7))\r');
+    await term.waitFor(/answer-42/);
+    term.write('exit 6\r');
+    assert.equal(await term.exited, 6);
     assert.equal((await ok(sb, ['ps', '-aq'])).trim(), '');
   });
 
   test('exec -it gives a working shell through a terminal of the right size; resize; detach keys leave it running', async (t) => {
     await dockerOk(['run', '-d', '--name', 'shell-host', IMG, 'sleep', '300']);
     // The outer terminal is 33x77: the CLI sends that size at start (ConsoleSize) and as a resize.
-    const child = spawn('script', ['-qec', `stty rows 33 cols 77; ${DOCKER} exec -it -e WHO=tty shell-host sh`, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.match(out, re);
-    };
-    await waitFor(/# /);
-    child.stdin.write('echo $WHO-$((6*7)) $(stty size) $(tty)\r');
-    await waitFor(/tty-42 33 77 \/dev\/pts\/\d+/);
-    child.stdin.write('exit 6\r');
-    assert.equal(await new Promise((r) => child.on('close', r)), 6, out);
+    const term = inTerminal(`stty rows 33 cols 77; ${DOCKER} exec -it -e WHO=tty shell-host sh`, { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: sb.dockerConfig });
+    await term.waitFor(/# /);
+    term.write('echo $WHO-$((6*7)) $(stty size) $(tty)\r');
+    await term.waitFor(/tty-42 33 77 \/dev\/pts\/\d+/);
+    term.write('exit 6\r');
+    assert.equal(await term.exited, 6, term.output());
 
     // Resize through the API (what the CLI does on SIGWINCH), on an exec started by an SDK.
     const d = new Docker({ socketPath: sock });

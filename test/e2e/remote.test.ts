@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResult, Sandbox } from '../helpers/berth.js';
+import { BERTH, type RunResult, type Sandbox } from '../helpers/berth.js';
+import { inTerminal } from '../helpers/terminal.js';
 import { serviceFixture } from '../helpers/server.js';
 import { canRunBerth, createUser, type TestUser } from '../helpers/users.js';
 
@@ -91,6 +92,24 @@ describe('berth -H unix://', () => {
     assert.match(await remoteOk(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}} {{.Status}}']), /^bg2 Exited \(137\)/m);
     assert.equal(await remoteOk(['rm', 'bg2']), 'bg2\n');
     assert.equal(await remoteOk(['ps', '-aq']), '');
+  });
+
+  test('run -it and exec -it through a real terminal: its size, typing, ctrl-p ctrl-q detaches, the exit code', async () => {
+    const berth = `${BERTH} --root ${sb.root} --runroot ${sb.runroot} -H unix://${sock}`;
+    const run = inTerminal(`stty rows 33 cols 77; ${berth} run -it --name tty1 ${IMG} sh`, sb.env);
+    await run.waitFor(/# /);
+    run.write('echo typed-$((6*7)) $(stty size)\r');
+    await run.waitFor(/typed-42 33 77/);
+    run.write(Buffer.from([0x10, 0x11]));
+    assert.equal(await run.exited, 0, 'detached: ' + run.output());
+    assert.equal(await remoteOk(['inspect', '-f', '{{.State.Running}}', 'tty1']), 'true\n', 'the shell stays');
+    const exec = inTerminal(`stty rows 21 cols 99; ${berth} exec -it tty1 sh`, sb.env);
+    await exec.waitFor(/# /);
+    exec.write('echo exec-$(stty size) $(tty)\r');
+    await exec.waitFor(/exec-21 99 \/dev\/pts\/\d+/);
+    exec.write('exit 7\r');
+    assert.equal(await exec.exited, 7, exec.output());
+    await remoteOk(['rm', '-f', 'tty1']);
   });
 
   test('start -a and attach through the service', async () => {

@@ -2,7 +2,7 @@
 // (logs, events, pull progress), and hijacked connections (attach, exec start). Paths go
 // unversioned, which both berth's service and dockerd answer at their newest version.
 import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import { BerthError, type ErrorKind } from '../../errors.js';
 import type { Connector } from './transport.js';
 import type { CredentialStore } from '../../images/registry/credentials.js';
@@ -122,16 +122,15 @@ export class ApiClient {
     return (await this.send(method, path, o, false)).res;
   }
 
-  /** attach and exec start: the connection itself, after the 101 (or the 200 of an old server). */
-  async hijack(method: string, path: string, o: CallOptions = {}): Promise<{ socket: Duplex; multiplexed: boolean }> {
+  /**
+   * attach and exec start: the connection itself, after the 101 (or the 200 of an old server).
+   * Whether it is framed is the caller's to know from the tty (engines before API 1.42 do not say).
+   */
+  async hijack(method: string, path: string, o: CallOptions = {}): Promise<{ socket: Duplex }> {
     const { res, socket } = await this.send(method, path, o, true);
-    const multiplexed = String(res.headers['content-type'] ?? '').includes('multiplexed');
-    if (res.statusCode !== 101) {
-      // a 200 that streams: read the body from the response, write stdin to the connection
-      const { Duplex } = await import('node:stream');
-      return { socket: Duplex.from({ readable: res, writable: socket! }), multiplexed };
-    }
-    return { socket: socket!, multiplexed };
+    // a 200 that streams: read the body from the response, write stdin to the connection
+    if (res.statusCode !== 101) return { socket: Duplex.from({ readable: res, writable: socket! }) };
+    return { socket: socket! };
   }
 }
 

@@ -112,6 +112,21 @@ describe('berth -H unix://', () => {
     await remoteOk(['rm', '-f', 'tty1']);
   });
 
+  test('tcp:// on loopback: a second service on a TCP port, the same engine', async (t) => {
+    const port = await freePort();
+    const tcp = sb.spawn(['system', 'service', '--time', '0', `tcp://127.0.0.1:${port}`]);
+    t.after(() => void tcp.kill());
+    let v = await sb.run(['-H', `tcp://127.0.0.1:${port}`, 'version', '--format', '{{.Server.ApiVersion}}']);
+    for (let i = 0; i < 50 && v.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      v = await sb.run(['-H', `tcp://127.0.0.1:${port}`, 'version', '--format', '{{.Server.ApiVersion}}']);
+    }
+    assert.equal(v.stdout, '1.47\n', v.stderr);
+    const r = await sb.run(['-H', `tcp://127.0.0.1:${port}`, 'run', '--rm', IMG, 'echo', 'over-tcp']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'over-tcp\n');
+  });
+
   test('start -a and attach through the service', async () => {
     await remoteOk(['create', '--name', 'later', IMG, 'sh', '-c', 'echo ran-later; exit 4']);
     const r = await remote(['start', '-a', 'later']);

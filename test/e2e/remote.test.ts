@@ -209,7 +209,7 @@ describe('berth -H ssh://', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('an ordinary user runs containers on root\'s engine through ssh -W to its socket', async (t) => {
+  test('an ordinary user runs containers on root\'s engine through an ssh tunnel (ssh -N -L) to its socket; a refused login is a clear error', async (t) => {
     if (skip) return t.skip(skip);
     const host = `ssh://root@127.0.0.1:${port}${sock}`;
     const r = await user!.berth(['-H', host, 'run', '--rm', IMG, 'sh', '-c', 'echo over-ssh; id -u']);
